@@ -1,0 +1,112 @@
+// @ts-check
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/** Layering rules from ../shared/STYLE.md ("who may import whom"), enforced per folder. */
+const layering = [
+  {
+    files: ['packages/core/**/*.ts', 'packages/contracts/**/*.ts', 'packages/timekeeping/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'drizzle-orm', 'drizzle-orm/*'], message: 'Universal packages do no I/O.' },
+            {
+              group: ['@clockface/db-*', '@clockface/face', '@clockface/hub'],
+              message: 'Layering: see STYLE.md.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@clockface/hub', '@clockface/kiosk', '@clockface/console'],
+              message: 'Packages never import apps.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      'apps/hub/src/routes/**/*.ts',
+      'apps/hub/src/services/**/*.ts',
+      'apps/hub/src/middleware/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['drizzle-orm/pg-core'],
+              message: 'Only db-hub builds tables; call its query functions.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/kiosk/src/agent/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'The agent runs headless: no Electron.' }] },
+      ],
+    },
+  },
+];
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.data/**',
+      'drizzle/**',
+      '**/coverage/**',
+      '**/test-results/**',
+      '**/playwright-report/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='Math'][property.name='random']",
+          message: 'Use node:crypto (randomBytes/randomInt) for anything that could be a secret.',
+        },
+      ],
+    },
+  },
+  {
+    // config.ts is the only reader of process.env in each runtime (STYLE.md, Configuration).
+    files: ['apps/*/src/**/*.ts', 'packages/*/src/**/*.ts'],
+    ignores: ['**/config.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration in config.ts and pass it in.' },
+      ],
+    },
+  },
+  ...layering,
+);
