@@ -43,6 +43,29 @@ export const APP_ERROR_CODES = {
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   /** A dependency (the database) is down. Retry later. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /**
+   * A device token is for a device the hub has revoked (sync, heartbeat). The kiosk stops syncing,
+   * wipes templates, PIN hashes and roster, destroys its data key and shows "not provisioned".
+   */
+  DEVICE_REVOKED: 'DEVICE_REVOKED',
+  /** A device token's `jti` was already used (replay). The kiosk mints a fresh token per request. */
+  TOKEN_REPLAYED: 'TOKEN_REPLAYED',
+  /**
+   * A device token is expired or issued in the future beyond the 30 s tolerance. The kiosk measures
+   * its offset from the response `Date` header and retries with corrected `iat`/`exp`.
+   */
+  CLOCK_SKEW: 'CLOCK_SKEW',
+  /**
+   * The kiosk's data key is missing or does not open its store (templates, device key). Nothing
+   * encrypted can be read; the kiosk must be provisioned again (`kiosk-agent provision --force`).
+   */
+  REPROVISION_REQUIRED: 'REPROVISION_REQUIRED',
+  /** The kiosk has no device identity yet. Run `kiosk-agent provision`. */
+  NOT_PROVISIONED: 'NOT_PROVISIONED',
+  /** Too many wrong PINs for one employee on this kiosk; locked until `retryAfterSeconds` pass. */
+  PIN_LOCKED: 'PIN_LOCKED',
+  /** The feature needs a part of the system that has not shipped yet; the message says which. */
+  NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
   /** A bug or an unexpected failure. Logged with the request id; retrying rarely helps. */
   INTERNAL: 'INTERNAL',
 } as const;
