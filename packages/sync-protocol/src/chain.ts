@@ -1,0 +1,128 @@
+/**
+ * The per-device SHA-256 hash chain over punch events.
+ *
+ * hash(e)    = SHA-256("clockface.punch.v1\n" + canonicalize(e without `hash`))   (hex)
+ * genesis(d) = SHA-256("clockface.chain.v1\n" + deviceId)                         (hex)
+ * e[1].prevHash = genesis(deviceId); e[n].prevHash = e[n-1].hash; seq = 1, 2, 3, …
+ *
+ * Because prevHash is inside what is hashed, one Ed25519 signature over the newest hash vouches for
+ * every event before it (see signature.ts).
+ */
+import { createHash } from 'node:crypto';
+import type { TPunchEvent } from '@clockface/contracts/sync';
+import { canonicalize } from './canonical';
+
+const PUNCH_DOMAIN = 'clockface.punch.v1\n';
+const CHAIN_DOMAIN = 'clockface.chain.v1\n';
+
+/** A position in a device's chain: the last verified event (or seq 0 and the genesis hash). */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+export type UnhashedPunchEvent = Omit<TPunchEvent, 'hash'>;
+
+export function genesisHash(deviceId: string): string {
+  return createHash('sha256')
+    .update(CHAIN_DOMAIN + deviceId)
+    .digest('hex');
+}
+
+/** The head of a device chain that has no events yet. */
+export function genesisHead(deviceId: string): ChainHead {
+  return { seq: 0, hash: genesisHash(deviceId) };
+}
+
+/** The canonical bytes that are hashed for an event (everything but `hash`). */
+export function encodePunchEvent(event: UnhashedPunchEvent | TPunchEvent): string {
+  const { hash: _hash, ...rest } = event as TPunchEvent;
+  return canonicalize(rest);
+}
+
+export function hashPunchEvent(event: UnhashedPunchEvent | TPunchEvent): string {
+  return createHash('sha256')
+    .update(PUNCH_DOMAIN + encodePunchEvent(event))
+    .digest('hex');
+}
+
+/**
+ * Why an event does not extend the chain:
+ * - `DEVICE_MISMATCH`: the event names another device.
+ * - `HASH_MISMATCH`: its content is not what its `hash` covers (an edit). The head does not move.
+ * - `SEQ_DUPLICATE`: seq at or below the head (a replay or a reorder); check the id for a duplicate.
+ * - `SEQ_GAP`: seq skips ahead; its link cannot be checked. It becomes the new head (flag the device).
+ * - `CHAIN_BROKEN`: right seq but `prevHash` is not the head's hash (a removal, an insert or a
+ *   re-hashed edit before it). It becomes the new head (flag the device).
+ */
+export type ChainIssueCode =
+  'DEVICE_MISMATCH' | 'HASH_MISMATCH' | 'SEQ_DUPLICATE' | 'SEQ_GAP' | 'CHAIN_BROKEN';
+
+export type ChainEventResult =
+  | { id: string; seq: number; status: 'linked' }
+  | { id: string; seq: number; status: 'issue'; code: ChainIssueCode; message: string };
+
+export interface ChainVerification {
+  /** The head after these events; pass it as `head` for the next batch. */
+  head: ChainHead;
+  results: ChainEventResult[];
+  /** True when every event linked. */
+  isIntact: boolean;
+}
+
+/**
+ * Verifies events against the last known head of the device's chain, one result per event, in
+ * input order. Verifying a chain in one call or split into batches (passing `head` along) gives
+ * the same results: the only state is the head.
+ *
+ * @example
+ * const { results, head } = verifyChain(batch.events, { deviceId, head: storedHead ?? genesisHead(deviceId) });
+ */
+export function verifyChain(
+  events: readonly TPunchEvent[],
+  options: { deviceId: string; head: ChainHead },
+): ChainVerification {
+  let head = options.head;
+  const results: ChainEventResult[] = [];
+  for (const event of events) {
+    const issue = (code: ChainIssueCode, message: string): void => {
+      results.push({ id: event.id, seq: event.seq, status: 'issue', code, message });
+    };
+    if (event.deviceId !== options.deviceId) {
+      issue('DEVICE_MISMATCH', `Expected device ${options.deviceId}, got ${event.deviceId}`);
+      continue;
+    }
+    if (hashPunchEvent(event) !== event.hash) {
+      issue('HASH_MISMATCH', `Event ${event.seq} does not match its hash: it was modified`);
+      continue;
+    }
+    if (event.seq <= head.seq) {
+      issue('SEQ_DUPLICATE', `Expected seq ${head.seq + 1}, got ${event.seq} (already at or past it)`);
+      continue;
+    }
+    if (event.seq > head.seq + 1) {
+      issue(
+        'SEQ_GAP',
+        `Expected seq ${head.seq + 1}, got ${event.seq}: events ${head.seq + 1}–${event.seq - 1} missing`,
+      );
+    } else if (event.prevHash !== head.hash) {
+      issue('CHAIN_BROKEN', `Event ${event.seq} does not link to event ${head.seq}: prevHash differs`);
+    } else {
+      results.push({ id: event.id, seq: event.seq, status: 'linked' });
+    }
+    head = { seq: event.seq, hash: event.hash };
+  }
+  return { head, results, isIntact: results.every((result) => result.status === 'linked') };
+}
+
+/**
+ * Extends the chain by one event: seq = head.seq + 1, prevHash = head.hash, hash computed.
+ * The kiosk calls it inside the transaction that inserts the punch, so seq and links never fork.
+ */
+export function appendToChain(
+  head: ChainHead,
+  fields: Omit<UnhashedPunchEvent, 'seq' | 'prevHash'>,
+): TPunchEvent {
+  const unhashed: UnhashedPunchEvent = { ...fields, seq: head.seq + 1, prevHash: head.hash };
+  return { ...unhashed, hash: hashPunchEvent(unhashed) };
+}
