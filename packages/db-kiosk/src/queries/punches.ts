@@ -1,0 +1,131 @@
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { KioskDbOrTx } from '../open';
+import { punches } from '../schema/index';
+
+export type PunchRecord = typeof punches.$inferSelect;
+export type NewPunchRecord = typeof punches.$inferInsert;
+export type PunchStatus = PunchRecord['status'];
+
+/** The newest punch's seq and hash, or undefined before the first punch (the chain starts at genesis). */
+export function findChainHead(db: KioskDbOrTx): { seq: number; hash: string } | undefined {
+  return db
+    .select({ seq: punches.seq, hash: punches.hash })
+    .from(punches)
+    .orderBy(desc(punches.seq))
+    .limit(1)
+    .get();
+}
+
+/** Appends a punch. Call inside the transaction that read the chain head, so seq and links never fork. */
+export function insertPunch(db: KioskDbOrTx, punch: NewPunchRecord): void {
+  db.insert(punches).values(punch).run();
+}
+
+export function findLastPunchForEmployee(
+  db: KioskDbOrTx,
+  params: { employeeId: string },
+): PunchRecord | undefined {
+  return db
+    .select()
+    .from(punches)
+    .where(eq(punches.employeeId, params.employeeId))
+    .orderBy(desc(punches.seq))
+    .limit(1)
+    .get();
+}
+
+export function findPunch(db: KioskDbOrTx, params: { id: string }): PunchRecord | undefined {
+  return db.select().from(punches).where(eq(punches.id, params.id)).get();
+}
+
+/** The oldest pending punches in seq order: the next batch to push. */
+export function listPendingPunches(db: KioskDbOrTx, params: { limit: number }): PunchRecord[] {
+  return db
+    .select()
+    .from(punches)
+    .where(eq(punches.status, 'pending'))
+    .orderBy(asc(punches.seq))
+    .limit(params.limit)
+    .all();
+}
+
+/** Accepted or duplicate on the hub: stored there, never sent again. */
+export function markPunchesSynced(db: KioskDbOrTx, params: { ids: string[]; at: Date }): number {
+  if (params.ids.length === 0) return 0;
+  return db
+    .update(punches)
+    .set({ status: 'synced', syncedAt: params.at.toISOString(), lastErrorCode: null, lastErrorMessage: null })
+    .where(and(inArray(punches.id, params.ids), eq(punches.status, 'pending')))
+    .run().changes;
+}
+
+/** Rejected or conflicting on the hub: kept with the reason for `status` and review, not resent. */
+export function markPunchKept(
+  db: KioskDbOrTx,
+  params: {
+    id: string;
+    status: 'rejected' | 'conflict';
+    code: string | null;
+    message: string | null;
+    at: Date;
+  },
+): void {
+  db.update(punches)
+    .set({
+      status: params.status,
+      lastErrorCode: params.code,
+      lastErrorMessage: params.message,
+      lastAttemptAt: params.at.toISOString(),
+    })
+    .where(eq(punches.id, params.id))
+    .run();
+}
+
+/** A push attempt that failed as a whole (network, 5xx): count it on each row, keep them pending. */
+export function recordPunchAttempt(
+  db: KioskDbOrTx,
+  params: { ids: string[]; at: Date; errorCode: string; errorMessage: string },
+): void {
+  if (params.ids.length === 0) return;
+  db.update(punches)
+    .set({
+      attempts: sql`${punches.attempts} + 1`,
+      lastAttemptAt: params.at.toISOString(),
+      lastErrorCode: params.errorCode,
+      lastErrorMessage: params.errorMessage,
+    })
+    .where(inArray(punches.id, params.ids))
+    .run();
+}
+
+export function countPunchesByStatus(db: KioskDbOrTx): Record<PunchStatus, number> {
+  const counts: Record<PunchStatus, number> = { pending: 0, synced: 0, rejected: 0, conflict: 0 };
+  const rows = db
+    .select({ status: punches.status, count: sql<number>`count(*)` })
+    .from(punches)
+    .groupBy(punches.status)
+    .all();
+  for (const row of rows) counts[row.status] = row.count;
+  return counts;
+}
+
+export function findOldestPendingPunch(db: KioskDbOrTx): PunchRecord | undefined {
+  return db
+    .select()
+    .from(punches)
+    .where(eq(punches.status, 'pending'))
+    .orderBy(asc(punches.seq))
+    .limit(1)
+    .get();
+}
+
+/** Punches the hub rejected or flagged as conflicts, newest first, for `status`. */
+export function listKeptPunches(db: KioskDbOrTx, params: { limit: number }): PunchRecord[] {
+  return db
+    .select()
+    .from(punches)
+    .where(inArray(punches.status, ['rejected', 'conflict']))
+    .orderBy(desc(punches.seq))
+    .limit(params.limit)
+    .all();
+}
