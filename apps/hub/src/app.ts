@@ -1,1 +1,104 @@
-export {};
+/**
+ * @module The hub's HTTP application: middleware order, route bundles, one error handler.
+ * Built by createApp(deps) so tests run the real app on their own database.
+ */
+import { AppError } from '@clockface/core';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { HubDeps } from './deps';
+import type { HubEnv } from './env';
+import { handleError } from './errors';
+import { withRequestContext } from './middleware/request-context';
+import { withOrgMember } from './middleware/with-org-member';
+import { withUserAuth } from './middleware/with-user-auth';
+import { adminRoutes } from './routes/admin.routes';
+import { authRoutes } from './routes/auth.routes';
+import { invitationRoutes } from './routes/invitations.routes';
+import { orgRoutes } from './routes/orgs.routes';
+import { createRouter } from './routes/router';
+import { structureRoutes } from './routes/structure.routes';
+import { registerApiDocs, systemRoutes } from './routes/system.routes';
+
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/** JSON routes take JSON only: a form or text body is refused before parsing (415), so CSRF-able content types never reach a handler. */
+const withJsonContentType = createMiddleware<HubEnv>(async function withJsonContentType(c, next) {
+  const hasBody =
+    c.req.header('content-length') !== undefined
+      ? c.req.header('content-length') !== '0'
+      : c.req.header('transfer-encoding') !== undefined;
+  if (METHODS_WITH_BODY.has(c.req.method) && hasBody) {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
+        message: `Expected Content-Type application/json, got ${type || 'none'}`,
+      });
+    }
+  }
+  await next();
+});
+
+export function createApp(deps: HubDeps) {
+  const app = createRouter();
+
+  // Order matters: the request id must exist before the logger child is made, and both before anything can fail.
+  app.use('*', requestId({ limitLength: 64 }));
+  app.use('*', withRequestContext(deps));
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+      referrerPolicy: 'no-referrer',
+      crossOriginOpenerPolicy: 'same-origin',
+    }),
+  );
+  app.use('/api/*', async (c, next) => {
+    await next();
+    // API answers carry personal data and tokens: never cache them.
+    if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
+  });
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE', {
+          message: `The body exceeds ${deps.config.bodyLimitBytes} bytes`,
+        });
+      },
+    }),
+  );
+  app.use('/api/*', withJsonContentType);
+
+  // Org-scoped routes: authentication, then membership of the org in the path (which also sets the RLS scope).
+  const requireUser = withUserAuth(deps);
+  const requireMember = withOrgMember(deps);
+  app.use('/api/orgs/:orgId', requireUser, requireMember);
+  app.use('/api/orgs/:orgId/*', requireUser, requireMember);
+
+  app.route('/', systemRoutes(deps));
+  app.route('/', authRoutes(deps));
+  app.route('/', orgRoutes(deps));
+  app.route('/', invitationRoutes(deps));
+  app.route('/', structureRoutes(deps));
+  app.route('/', adminRoutes(deps));
+  registerApiDocs(app, deps);
+
+  app.notFound((c) =>
+    handleError(new AppError('NOT_FOUND', { message: `No route for ${c.req.method} ${c.req.path}` }), c),
+  );
+  app.onError(handleError);
+  return app;
+}
+
+export type HubApp = ReturnType<typeof createApp>;

@@ -1,1 +1,4 @@
-export {};
+/** @module The hub's database: connection, migrations, tenant scoping, schema and queries. */
+export * from './client';
+export * from './tenancy';
+export * as schema from './schema/index';

@@ -1,1 +1,5 @@
-export {};
+/** @module zod schemas of the hub's HTTP API, shared by the hub (validation, OpenAPI) and its clients. */
+export * from './common';
+export * from './permissions';
+export * from './auth';
+export * from './orgs';

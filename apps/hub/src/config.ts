@@ -1,0 +1,149 @@
+/**
+ * @module The hub's configuration: parsed once from the environment with zod, every bad or missing
+ * value reported in one message, then frozen. The only file that reads process.env.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+const ZBoolean = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const ZEnvironment = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    /** TCP port to listen on. */
+    PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
+    /** Interface to bind. 0.0.0.0 so kiosks on the site network can reach a dev hub too. */
+    HOST: z.string().min(1).default('0.0.0.0'),
+    /** postgres:// URL of the database. Absent → embedded PGlite under DATA_DIR (not allowed in production). */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'Expected a postgres:// or postgresql:// URL')
+      .optional(),
+    /** Where the embedded database and generated dev secrets live. Relative paths are from where you ran the command. */
+    DATA_DIR: z.string().min(1).default('.data'),
+    /** The hub's public origin: issuer of access tokens and base of links in emails. */
+    PUBLIC_URL: z.url().optional(),
+    /**
+     * Ed25519 private key (JWK JSON) that signs user access tokens. Required in production; in
+     * development one is generated under DATA_DIR and reused.
+     */
+    HUB_SIGNING_KEY: z.string().min(1).optional(),
+    /** smtp:// or smtps:// URL. Absent → emails go to the dev outbox (logged and stored). */
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, 'Expected an smtp:// or smtps:// URL')
+      .optional(),
+    MAIL_FROM: z.string().min(3).default('Clockface <no-reply@clockface.local>'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    /** Access tokens are short-lived; revocation also takes effect at the next request (session check). */
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(600),
+    /** A session not refreshed for this long ends (ASVS 3.3.2 L2: 30 minutes). */
+    SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(43_200).default(30),
+    /** A session ends this long after login however active it is (ASVS 3.3.2 L2: 12 hours). */
+    SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(8_760).default(12),
+    /** Comma-separated proxy addresses whose X-Forwarded-For is trusted for the client IP. */
+    TRUSTED_PROXIES: z.string().default(''),
+    /** Largest JSON body accepted, in bytes (bigger → 413). */
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    /** Run background jobs (pg-boss workers) in this process. */
+    RUN_JOBS: ZBoolean.default(true),
+    /** Serve the interactive API docs at /api/docs (off by default in production). */
+    API_DOCS: ZBoolean.optional(),
+  })
+  .superRefine((env, context) => {
+    if (env.NODE_ENV === 'production' && !env.DATABASE_URL) {
+      context.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'is required in production (embedded PGlite is for development only)',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.HUB_SIGNING_KEY) {
+      context.addIssue({
+        code: 'custom',
+        path: ['HUB_SIGNING_KEY'],
+        message: 'is required in production (generate one with `pnpm hub generate-signing-key`)',
+      });
+    }
+  });
+
+export type HubConfig = Readonly<{
+  environment: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  publicUrl: string;
+  signingKeyJwk: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: string;
+  accessTokenTtlSeconds: number;
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  trustedProxies: readonly string[];
+  bodyLimitBytes: number;
+  runJobs: boolean;
+  apiDocs: boolean;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid hub configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment. Throws ConfigError listing every problem at once.
+ * @example loadConfig({ PORT: '0', DATABASE_URL: 'postgres://localhost/clockface' })
+ */
+export function loadConfig(environment: Record<string, string | undefined> = process.env): HubConfig {
+  // Empty strings mean "not set" (an exported-but-empty variable in a shell or .env file).
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = ZEnvironment.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  const baseDir = environment.INIT_CWD ?? process.cwd();
+  return Object.freeze({
+    environment: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(baseDir, env.DATA_DIR),
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    signingKeyJwk: env.HUB_SIGNING_KEY,
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM,
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    sessionIdleMinutes: env.SESSION_IDLE_MINUTES,
+    sessionMaxHours: env.SESSION_MAX_HOURS,
+    trustedProxies: Object.freeze(
+      env.TRUSTED_PROXIES.split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    ),
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    runJobs: env.RUN_JOBS,
+    apiDocs: env.API_DOCS ?? env.NODE_ENV !== 'production',
+  });
+}
+
+/** The config with secrets masked, for the start-up log line. */
+export function describeConfig(config: HubConfig): Record<string, unknown> {
+  return {
+    ...config,
+    databaseUrl: config.databaseUrl
+      ? config.databaseUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@')
+      : 'embedded PGlite',
+    signingKeyJwk: config.signingKeyJwk ? '***' : 'generated (development)',
+    smtpUrl: config.smtpUrl ? config.smtpUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@') : 'dev outbox',
+  };
+}

@@ -1,0 +1,7 @@
+/** @module Query functions: `(db, params)`, params always carrying `orgId` for org-scoped data. */
+export * from './users';
+export * from './organizations';
+export * from './invitations';
+export * from './structure';
+export * from './audit';
+export * from './mail';

@@ -1,0 +1,149 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { Database } from '../client';
+import { departments, sites } from '../schema/structure';
+
+export type DepartmentRow = typeof departments.$inferSelect;
+export type SiteRow = typeof sites.$inferSelect;
+
+export async function listDepartments(db: Database, params: { orgId: string }): Promise<DepartmentRow[]> {
+  return db
+    .select()
+    .from(departments)
+    .where(and(eq(departments.orgId, params.orgId), isNull(departments.deletedAt)))
+    .orderBy(asc(departments.name), asc(departments.id));
+}
+
+/** Any department of the org, deleted or not (history refers to deleted ones). */
+export async function findDepartment(
+  db: Database,
+  params: { orgId: string; departmentId: string; includeDeleted?: boolean },
+) {
+  const [row] = await db
+    .select()
+    .from(departments)
+    .where(
+      and(
+        eq(departments.orgId, params.orgId),
+        eq(departments.id, params.departmentId),
+        params.includeDeleted ? undefined : isNull(departments.deletedAt),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+export async function createDepartment(
+  db: Database,
+  params: { orgId: string; name: string; parentId: string | null; code: string | null },
+): Promise<DepartmentRow> {
+  const [row] = await db.insert(departments).values(params).returning();
+  return row!;
+}
+
+export async function updateDepartment(
+  db: Database,
+  params: {
+    orgId: string;
+    departmentId: string;
+    changes: Partial<Pick<DepartmentRow, 'name' | 'parentId' | 'code' | 'deletedAt'>>;
+  },
+) {
+  const [row] = await db
+    .update(departments)
+    .set(params.changes)
+    .where(
+      and(
+        eq(departments.orgId, params.orgId),
+        eq(departments.id, params.departmentId),
+        isNull(departments.deletedAt),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/** Ids of the department and every department below it (live ones), for cycle checks. */
+export async function listDepartmentSubtreeIds(
+  db: Database,
+  params: { orgId: string; departmentId: string },
+) {
+  const result = await db.execute<{ id: string }>(sql`
+    with recursive subtree as (
+      select id from ${departments} where org_id = ${params.orgId} and id = ${params.departmentId}
+      union
+      select d.id from ${departments} d join subtree s on d.parent_id = s.id
+      where d.org_id = ${params.orgId} and d.deleted_at is null
+    )
+    select id from subtree`);
+  const rows = (Array.isArray(result) ? result : (result as { rows: { id: string }[] }).rows) as {
+    id: string;
+  }[];
+  return rows.map((row) => row.id);
+}
+
+export async function countLiveChildDepartments(
+  db: Database,
+  params: { orgId: string; departmentId: string },
+) {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(departments)
+    .where(
+      and(
+        eq(departments.orgId, params.orgId),
+        eq(departments.parentId, params.departmentId),
+        isNull(departments.deletedAt),
+      ),
+    );
+  return row?.count ?? 0;
+}
+
+export async function listSites(db: Database, params: { orgId: string }): Promise<SiteRow[]> {
+  return db
+    .select()
+    .from(sites)
+    .where(and(eq(sites.orgId, params.orgId), isNull(sites.deletedAt)))
+    .orderBy(asc(sites.name), asc(sites.id));
+}
+
+export async function findSite(
+  db: Database,
+  params: { orgId: string; siteId: string; includeDeleted?: boolean },
+) {
+  const [row] = await db
+    .select()
+    .from(sites)
+    .where(
+      and(
+        eq(sites.orgId, params.orgId),
+        eq(sites.id, params.siteId),
+        params.includeDeleted ? undefined : isNull(sites.deletedAt),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+export async function createSite(
+  db: Database,
+  params: { orgId: string; name: string; timeZone: string | null; address: string | null },
+): Promise<SiteRow> {
+  const [row] = await db.insert(sites).values(params).returning();
+  return row!;
+}
+
+export async function updateSite(
+  db: Database,
+  params: {
+    orgId: string;
+    siteId: string;
+    changes: Partial<Pick<SiteRow, 'name' | 'timeZone' | 'address' | 'deletedAt'>>;
+  },
+) {
+  const [row] = await db
+    .update(sites)
+    .set(params.changes)
+    .where(and(eq(sites.orgId, params.orgId), eq(sites.id, params.siteId), isNull(sites.deletedAt)))
+    .returning();
+  return row;
+}

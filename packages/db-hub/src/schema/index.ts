@@ -1,0 +1,9 @@
+/** @module The hub's Postgres schema (drizzle). Migrations in drizzle/hub are generated from here. */
+export * from './organizations';
+export * from './users';
+export * from './memberships';
+export * from './invitations';
+export * from './structure';
+export * from './audit';
+export * from './platform';
+export { APP_ROLE } from './columns';
