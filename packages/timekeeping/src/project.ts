@@ -147,9 +147,7 @@ export function projectEmployeeDays(input: ProjectionInput): Projection {
     .sort((a, b) => a.startMs - b.startMs || (a.shiftId < b.shiftId ? -1 : a.shiftId > b.shiftId ? 1 : 0));
 
   const placed = rawEntries.map((raw) => placeEntry(raw, shiftInstances, rules, zone));
-  placed.sort(
-    (a, b) => a.roundedStartMs - b.roundedStartMs || (a.raw.id < b.raw.id ? -1 : a.raw.id > b.raw.id ? 1 : 0),
-  );
+  placed.sort((a, b) => a.raw.startMs - b.raw.startMs || compareStrings(a.raw.id, b.raw.id));
   markOverlaps(placed, drafts);
 
   // Far-from-shift: judged per punch, only for employees who have a schedule at all.
@@ -376,16 +374,30 @@ function placeEntry(
 
 /**
  * Entries from punches cannot overlap (the pairing is sequential), but manual entries can overlap
- * punched ones. The overlapped minutes are taken off the later-starting entry so that no minute is
- * counted twice, and both entries are flagged.
+ * punched ones, and rounding can make neighbouring entries overlap (out at 10:01 rounded up to 10:15,
+ * in again at 10:05 rounded down to 10:00). The overlapped minutes are taken off the later-starting
+ * entry so that no minute is counted twice. Only a real overlap of the unrounded times is flagged.
  */
-function markOverlaps(placed: PlacedEntry[], drafts: ExceptionDraft[]): void {
+function markOverlaps(placed: readonly PlacedEntry[], drafts: ExceptionDraft[]): void {
+  const complete = placed.filter((p) => p.roundedEndMs !== null);
+  const byRoundedStart = [...complete].sort(
+    (a, b) =>
+      a.roundedStartMs - b.roundedStartMs ||
+      a.raw.startMs - b.raw.startMs ||
+      compareStrings(a.raw.id, b.raw.id),
+  );
+  let latestEnd = -Infinity;
+  for (const entry of byRoundedStart) {
+    if (entry.roundedStartMs < latestEnd) {
+      entry.overlapMinutes =
+        (Math.min(entry.roundedEndMs!, latestEnd) - entry.roundedStartMs) / MS_PER_MINUTE;
+    }
+    latestEnd = Math.max(latestEnd, entry.roundedEndMs!);
+  }
+  // `placed` is in raw start order.
   let latest: PlacedEntry | null = null;
-  for (const entry of placed) {
-    if (entry.roundedEndMs === null) continue;
-    if (latest && latest.roundedEndMs !== null && entry.roundedStartMs < latest.roundedEndMs) {
-      const overlapEnd = Math.min(entry.roundedEndMs, latest.roundedEndMs);
-      entry.overlapMinutes = (overlapEnd - entry.roundedStartMs) / MS_PER_MINUTE;
+  for (const entry of complete) {
+    if (latest && entry.raw.startMs < latest.raw.endMs!) {
       drafts.push({
         code: 'overlapping_entries',
         severity: 'error',
@@ -393,11 +405,13 @@ function markOverlaps(placed: PlacedEntry[], drafts: ExceptionDraft[]): void {
         eventIds: [latest.raw.id, entry.raw.id],
         entryId: entry.raw.id,
         key: entry.raw.id,
-        minutes: entry.overlapMinutes,
-        message: `Entry overlaps entry ${latest.raw.id} by ${entry.overlapMinutes} min; the overlap is counted once.`,
+        minutes: Math.floor(
+          (Math.min(entry.raw.endMs!, latest.raw.endMs!) - entry.raw.startMs) / MS_PER_MINUTE,
+        ),
+        message: `Entry overlaps entry ${latest.raw.id}; the overlapping time is counted once.`,
       });
     }
-    if (!latest || latest.roundedEndMs === null || entry.roundedEndMs > latest.roundedEndMs) latest = entry;
+    if (!latest || entry.raw.endMs! > latest.raw.endMs!) latest = entry;
   }
 }
 
