@@ -1,0 +1,94 @@
+import { AppError } from '@clockface/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FaceGallery } from './matcher';
+
+const DIM = 8;
+/** A unit vector mostly along axis `axis`, tilted towards `towards` by `tilt`. */
+function vec(axis: number, towards = (axis + 1) % DIM, tilt = 0): Float32Array {
+  const v = new Float32Array(DIM);
+  v[axis] = Math.cos(tilt);
+  v[towards] = Math.sin(tilt);
+  return v;
+}
+
+let gallery: FaceGallery | undefined;
+afterEach(async () => gallery?.close());
+
+describe('FaceGallery', () => {
+  it('matches the right person among several templates each', async () => {
+    gallery = await FaceGallery.create('m1', DIM);
+    gallery.add('alice', vec(0, 1, 0.1));
+    gallery.add('alice', vec(0, 2, 0.2));
+    gallery.add('bob', vec(3));
+    expect(gallery.size).toBe(3);
+    expect(gallery.personCount).toBe(2);
+    const r = await gallery.identify(vec(0, 2, 0.15), { threshold: 0.5, margin: 0.1 });
+    expect(r.status).toBe('match');
+    expect(r.personId).toBe('alice');
+    expect(r.best!.score).toBeCloseTo(Math.cos(0.05), 5);
+    expect(r.runnerUp!.personId).toBe('bob');
+  });
+
+  it('answers unknown for a stranger instead of the nearest person (open set)', async () => {
+    gallery = await FaceGallery.create('m1', DIM);
+    gallery.add('alice', vec(0));
+    gallery.add('bob', vec(1));
+    const stranger = vec(5, 0, 0.3); // cos 0.3 with alice's axis: nearest, but far
+    const r = await gallery.identify(stranger, { threshold: 0.4, margin: 0.05 });
+    expect(r).toMatchObject({ status: 'unknown', reason: 'below-threshold', best: { personId: 'alice' } });
+    expect(r.personId).toBeUndefined();
+  });
+
+  it('refuses when the best person does not beat the runner-up by the margin', async () => {
+    gallery = await FaceGallery.create('m1', DIM);
+    gallery.add('twin-a', vec(0, 1, 0.3));
+    gallery.add('twin-b', vec(1, 0, Math.PI / 2 - 0.36)); // almost as close to the probe
+    const probe = vec(0, 1, 0.33);
+    const r = await gallery.identify(probe, { threshold: 0.5, margin: 0.1 });
+    expect(r.status).toBe('unknown');
+    expect(r.reason).toBe('ambiguous');
+    // Another template of the same person never counts as the runner-up.
+    gallery.remove('twin-b');
+    gallery.add('twin-a', vec(0, 1, 0.35));
+    const again = await gallery.identify(probe, { threshold: 0.5, margin: 0.1 });
+    expect(again.status).toBe('match');
+    expect(again.runnerUp).toBeUndefined();
+  });
+
+  it('an empty gallery knows nobody', async () => {
+    gallery = await FaceGallery.create('m1', DIM);
+    expect(await gallery.identify(vec(0), { threshold: 0, margin: 0 })).toEqual({
+      status: 'unknown',
+      reason: 'empty-gallery',
+    });
+  });
+
+  it('removes every template of a person and keeps the others contiguous', async () => {
+    gallery = await FaceGallery.create('m1', DIM);
+    for (let i = 0; i < 300; i++) gallery.add(i % 3 === 0 ? 'gone' : `p${i}`, vec(i % DIM));
+    expect(gallery.remove('gone')).toBe(100);
+    expect(gallery.size).toBe(200);
+    const r = await gallery.identify(vec(0), { threshold: 0.9, margin: 0 });
+    expect(r.best!.personId).not.toBe('gone');
+    expect(gallery.remove('gone')).toBe(0);
+  });
+
+  it('rejects templates from another model or of the wrong size', async () => {
+    gallery = await FaceGallery.create('m1', DIM);
+    expect(() => gallery!.add('x', { modelId: 'm2', vector: vec(0), quality: 1 })).toThrow(AppError);
+    expect(() => gallery!.add('x', new Float32Array(DIM + 1))).toThrow(/8-d/);
+    await expect(gallery.scores(new Float32Array(3))).rejects.toThrow(/8-d probe/);
+  });
+
+  it('reports look-alikes closer than the safe margin', async () => {
+    gallery = await FaceGallery.create('m1', DIM);
+    gallery.add('ann', vec(0));
+    gallery.add('ann-sister', vec(0, 1, 0.9)); // cos 0.62
+    gallery.add('carl', vec(4));
+    const pairs = await gallery.lookAlikes({ threshold: 0.7, margin: 0.05, safeMargin: 0.1 });
+    expect(pairs).toHaveLength(1);
+    expect(pairs[0]).toMatchObject({ personA: 'ann', personB: 'ann-sister' });
+    expect(pairs[0]!.score).toBeCloseTo(Math.cos(0.9), 5);
+    expect(await gallery.lookAlikes({ threshold: 0.7, margin: 0.05, safeMargin: 0.1 }, 'carl')).toEqual([]);
+  });
+});

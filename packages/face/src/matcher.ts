@@ -1,0 +1,222 @@
+/**
+ * @module The matcher: all templates of one model in one contiguous Float32Array (several per
+ * person), exact cosine search through onnxruntime's SIMD GEMV, a threshold plus a margin over
+ * the best other person, and open-set answers ("unknown" is a result, never the nearest person).
+ */
+import { AppError } from '@clockface/core';
+import * as ort from 'onnxruntime-node';
+import { gemvModel } from './onnx-matmul';
+import type { FaceTemplate } from './types';
+
+export interface MatchOptions {
+  /** Cosine similarity the best template must reach. */
+  threshold: number;
+  /** The best person must beat the best other person by at least this much. */
+  margin: number;
+}
+
+/**
+ * Starting point for fr_feature: near the FAR = 1e-4 point measured over ~3.6 M impostor pairs
+ * on the dev set (≈ 0.41), rounded down, because 1:N search over N people multiplies the
+ * false-accept rate by about N. Re-derive it on the org's own enrollment data.
+ */
+export const FR_FEATURE_MATCH: MatchOptions = { threshold: 0.4, margin: 0.08 };
+/** Same idea for faceres (FAR = 1e-4 at ≈ 0.68 on the dev set); impostors sit near 0.38 for this model. */
+export const FACERES_MATCH: MatchOptions = { threshold: 0.68, margin: 0.05 };
+
+export type MatchStatus = 'match' | 'unknown';
+
+export interface MatchResult {
+  status: MatchStatus;
+  /** Set only when status is 'match'. */
+  personId?: string;
+  /** Best person and score, even when the answer is unknown (for logs and evidence). */
+  best?: { personId: string; score: number };
+  runnerUp?: { personId: string; score: number };
+  /** Why an unknown: nobody enrolled, best below threshold, or too close to another person. */
+  reason?: 'empty-gallery' | 'below-threshold' | 'ambiguous';
+}
+
+export interface LookAlike {
+  personA: string;
+  personB: string;
+  /** Highest similarity between any template of A and any template of B. */
+  score: number;
+}
+
+const INITIAL_CAPACITY_ROWS = 256;
+
+export class FaceGallery {
+  private data: Float32Array;
+  private rowPerson: Int32Array;
+  private rows = 0;
+  private readonly personIds: string[] = [];
+  private readonly personSlot = new Map<string, number>();
+  private session: ort.InferenceSession | undefined;
+
+  private constructor(
+    readonly modelId: string,
+    readonly dim: number,
+  ) {
+    this.data = new Float32Array(INITIAL_CAPACITY_ROWS * dim);
+    this.rowPerson = new Int32Array(INITIAL_CAPACITY_ROWS);
+  }
+
+  /** @example const gallery = await FaceGallery.create('fr_feature-87aacdfe-flip', 512); */
+  static async create(modelId: string, dim: number): Promise<FaceGallery> {
+    const gallery = new FaceGallery(modelId, dim);
+    // One thread: a query is memory-bound, and the kiosk's other core runs the camera pipeline.
+    gallery.session = await ort.InferenceSession.create(gemvModel(dim), {
+      logSeverityLevel: 3,
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+    });
+    return gallery;
+  }
+
+  get size(): number {
+    return this.rows;
+  }
+
+  get personCount(): number {
+    return this.personSlot.size;
+  }
+
+  /** Adds one template; it must come from this gallery's model and be L2-normalised. */
+  add(personId: string, template: FaceTemplate | Float32Array): void {
+    const vector = template instanceof Float32Array ? template : template.vector;
+    if (!(template instanceof Float32Array) && template.modelId !== this.modelId) {
+      throw new AppError('VALIDATION_FAILED', {
+        message: `Template from model ${template.modelId} cannot join a ${this.modelId} gallery; re-enroll with the current model.`,
+      });
+    }
+    if (vector.length !== this.dim) {
+      throw new AppError('VALIDATION_FAILED', {
+        message: `Expected a ${this.dim}-d template, got ${vector.length}-d.`,
+      });
+    }
+    if (this.rows * this.dim === this.data.length) {
+      const grown = new Float32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+      const grownPersons = new Int32Array(this.rowPerson.length * 2);
+      grownPersons.set(this.rowPerson);
+      this.rowPerson = grownPersons;
+    }
+    let slot = this.personSlot.get(personId);
+    if (slot === undefined) {
+      slot = this.personIds.length;
+      this.personIds.push(personId);
+      this.personSlot.set(personId, slot);
+    }
+    this.data.set(vector, this.rows * this.dim);
+    this.rowPerson[this.rows] = slot;
+    this.rows++;
+  }
+
+  /** Removes every template of a person (termination, consent withdrawn). Returns how many. */
+  remove(personId: string): number {
+    const slot = this.personSlot.get(personId);
+    if (slot === undefined) return 0;
+    let write = 0;
+    for (let read = 0; read < this.rows; read++) {
+      if (this.rowPerson[read] === slot) continue;
+      if (write !== read) {
+        this.data.copyWithin(write * this.dim, read * this.dim, (read + 1) * this.dim);
+        this.rowPerson[write] = this.rowPerson[read]!;
+      }
+      write++;
+    }
+    const removed = this.rows - write;
+    this.rows = write;
+    this.personSlot.delete(personId);
+    // The slot stays allocated (ids are not renumbered); a re-added person gets a new slot.
+    this.personIds[slot] = '';
+    return removed;
+  }
+
+  /** Cosine similarity of the probe with every template, in row order. */
+  async scores(probe: Float32Array): Promise<Float32Array> {
+    if (probe.length !== this.dim) {
+      throw new AppError('VALIDATION_FAILED', {
+        message: `Expected a ${this.dim}-d probe, got ${probe.length}-d.`,
+      });
+    }
+    if (this.rows === 0) return new Float32Array(0);
+    const out = await this.session!.run({
+      gallery: new ort.Tensor('float32', this.data.subarray(0, this.rows * this.dim), [this.rows, this.dim]),
+      probe: new ort.Tensor('float32', probe, [this.dim, 1]),
+    });
+    return out.scores!.data as Float32Array;
+  }
+
+  /**
+   * Open-set identification: the best person if their best template reaches `threshold` and
+   * beats every other person by `margin`; otherwise unknown.
+   */
+  async identify(probe: Float32Array, options: MatchOptions, excludePersonId?: string): Promise<MatchResult> {
+    const scores = await this.scores(probe);
+    const exclude = excludePersonId === undefined ? -1 : (this.personSlot.get(excludePersonId) ?? -1);
+    let s1 = Number.NEGATIVE_INFINITY;
+    let p1 = -1;
+    let s2 = Number.NEGATIVE_INFINITY;
+    let p2 = -1;
+    // One pass keeping the best person and the best *other* person.
+    for (let i = 0; i < this.rows; i++) {
+      const s = scores[i]!;
+      const p = this.rowPerson[i]!;
+      if (p === exclude) continue;
+      if (p === p1) {
+        if (s > s1) s1 = s;
+      } else if (s > s1) {
+        s2 = s1;
+        p2 = p1;
+        s1 = s;
+        p1 = p;
+      } else if (s > s2) {
+        s2 = s;
+        p2 = p;
+      }
+    }
+    if (p1 < 0) return { status: 'unknown', reason: 'empty-gallery' };
+    const best = { personId: this.personIds[p1]!, score: s1 };
+    const runnerUp = p2 >= 0 ? { personId: this.personIds[p2]!, score: s2 } : undefined;
+    const base = { best, ...(runnerUp ? { runnerUp } : {}) };
+    if (s1 < options.threshold) return { status: 'unknown', reason: 'below-threshold', ...base };
+    if (runnerUp && s1 - runnerUp.score < options.margin)
+      return { status: 'unknown', reason: 'ambiguous', ...base };
+    return { status: 'match', personId: best.personId, ...base };
+  }
+
+  /**
+   * People whose templates come closer than `threshold − safeMargin` to someone else's: a probe of
+   * one could be taken for the other, so the org should require a PIN for that pair.
+   * Pass `personId` to check one (newly enrolled) person, or nothing for the whole gallery.
+   */
+  async lookAlikes(options: MatchOptions & { safeMargin: number }, personId?: string): Promise<LookAlike[]> {
+    const limit = options.threshold - options.safeMargin;
+    const pairs = new Map<string, LookAlike>();
+    for (let row = 0; row < this.rows; row++) {
+      const slot = this.rowPerson[row]!;
+      const a = this.personIds[slot]!;
+      if (personId !== undefined && a !== personId) continue;
+      const probe = this.data.slice(row * this.dim, (row + 1) * this.dim);
+      const scores = await this.scores(probe);
+      for (let i = 0; i < this.rows; i++) {
+        const other = this.rowPerson[i]!;
+        if (other === slot || scores[i]! < limit) continue;
+        const b = this.personIds[other]!;
+        const [x, y] = a < b ? [a, b] : [b, a];
+        const key = `${x}\u0000${y}`;
+        const prev = pairs.get(key);
+        if (!prev || prev.score < scores[i]!) pairs.set(key, { personA: x, personB: y, score: scores[i]! });
+      }
+    }
+    return [...pairs.values()].sort((p, q) => q.score - p.score);
+  }
+
+  async close(): Promise<void> {
+    await this.session?.release();
+    this.session = undefined;
+  }
+}
