@@ -89,6 +89,9 @@ export function problemResponse(error: AppError, requestId: string | undefined):
   const headers = new Headers({ 'content-type': 'application/problem+json; charset=utf-8' });
   if (error.retryAfterSeconds !== undefined) headers.set('retry-after', String(error.retryAfterSeconds));
   if (status === 401) headers.set('www-authenticate', 'Bearer');
+  // Error responses are built fresh, so the headers other middleware set on c.res must be set here too.
+  if (requestId) headers.set('x-request-id', requestId);
+  headers.set('cache-control', 'no-store');
   return new Response(JSON.stringify(body), { status, headers });
 }
 

@@ -2,3 +2,4 @@
 export * from './client';
 export * from './tenancy';
 export * as schema from './schema/index';
+export { APP_ROLE } from './schema/columns';

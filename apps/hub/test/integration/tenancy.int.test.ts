@@ -1,0 +1,214 @@
+/**
+ * Tenant isolation, route by route: a member of org A can neither read nor change anything of org B,
+ * whether B's id is in the path or B's object ids are used under A's path. Postgres row-level
+ * security is checked separately as the second line of defence.
+ */
+import { APP_ROLE, schema, withOrgScope } from '@clockface/db-hub';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countAllRows } from '../helpers/db-snapshot';
+import { createTestHub, signUpOwner, type TestHub } from '../helpers/test-hub';
+
+let hub: TestHub;
+type Owner = Awaited<ReturnType<typeof signUpOwner>>;
+let orgA: Owner;
+let orgB: Owner;
+/** Real object ids of each org, by path parameter name. */
+const ids: Record<'A' | 'B', Record<string, string>> = { A: {}, B: {} };
+
+async function seedOrg(owner: Owner, key: 'A' | 'B') {
+  const as = (method: string, path: string, body?: unknown) =>
+    hub.request(method, `/api/orgs/${owner.orgId}${path}`, { token: owner.accessToken, body });
+  const department = await as('POST', '/departments', { name: `Dept ${key}` });
+  const site = await as('POST', '/sites', { name: `Site ${key}`, timeZone: 'Europe/Berlin' });
+  const role = await as('POST', '/roles', { name: `Role ${key}`, permissions: ['sites.read'] });
+  const invitation = await as('POST', '/invitations', {
+    email: `invitee-${key}@example.com`,
+    role: 'employee',
+  });
+  for (const response of [department, site, role, invitation]) expect(response.status).toBe(201);
+  ids[key] = {
+    orgId: owner.orgId,
+    userId: owner.userId,
+    departmentId: department.body.id,
+    siteId: site.body.id,
+    roleId: role.body.id,
+    invitationId: invitation.body.id,
+  };
+}
+
+beforeAll(async () => {
+  hub = await createTestHub();
+  orgA = await signUpOwner(hub, { organizationName: 'Org A' });
+  orgB = await signUpOwner(hub, { organizationName: 'Org B' });
+  await seedOrg(orgA, 'A');
+  await seedOrg(orgB, 'B');
+});
+afterAll(async () => {
+  await hub?.close();
+});
+
+/** A valid body for each writable route, so validation passes and only authorisation can stop it. */
+function validBody(method: string, path: string): unknown {
+  if (method === 'GET' || method === 'DELETE') return undefined;
+  if (path.endsWith('/members/:userId')) return { role: 'employee' };
+  if (path.endsWith('/roles') || path.endsWith('/roles/:roleId'))
+    return { name: 'Probe role', permissions: [] };
+  if (path.endsWith('/invitations')) return { email: 'probe@example.com', role: 'employee' };
+  if (/\/(departments|sites)(\/:\w+)?$/.test(path) || path === '/api/orgs/:orgId') return { name: 'Probe' };
+  throw new Error(`No probe body for ${method} ${path}: add one so the isolation test covers this route`);
+}
+
+function orgScopedRoutes() {
+  const seen = new Set<string>();
+  return hub.runtime.app.routes
+    .filter((route) => route.method !== 'ALL' && route.path.startsWith('/api/orgs/:orgId'))
+    .filter((route) => {
+      const key = `${route.method} ${route.path}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+function fill(path: string, values: Record<string, string>) {
+  return path.replace(/:(\w+)/g, (_match, name: string) => {
+    const value = values[name];
+    if (!value)
+      throw new Error(`No id for :${name} in ${path}: seed one so the isolation test covers this route`);
+    return value;
+  });
+}
+
+describe('route inventory', () => {
+  it('covers every org-scoped route', () => {
+    // Guards the tests below against silently testing nothing.
+    expect(orgScopedRoutes().length).toBeGreaterThanOrEqual(20);
+  });
+
+  it("another org's id in the path → 404 for every route and method, and B is unchanged", async () => {
+    const before = await countAllRows(hub.runtime.deps.db);
+    const randomOrg = '0190a000-0000-7000-8000-000000000000';
+    for (const route of orgScopedRoutes()) {
+      const body = validBody(route.method, route.path);
+      const intoB = await hub.request(route.method, fill(route.path, ids.B), {
+        token: orgA.accessToken,
+        body,
+      });
+      expect({ route: `${route.method} ${route.path}`, status: intoB.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 404,
+      });
+      // Indistinguishable from an org that does not exist.
+      const intoNothing = await hub.request(route.method, fill(route.path, { ...ids.B, orgId: randomOrg }), {
+        token: orgA.accessToken,
+        body,
+      });
+      const { requestId: _a, ...bodyB } = intoB.body;
+      const { requestId: _b, ...bodyNothing } = intoNothing.body;
+      expect(bodyB).toEqual(bodyNothing);
+    }
+    expect(await countAllRows(hub.runtime.deps.db)).toEqual(before);
+  });
+
+  it("B's object ids under A's own path → 404 for reads and writes", async () => {
+    const before = await countAllRows(hub.runtime.deps.db);
+    const withObjectIds = orgScopedRoutes().filter((route) => /:(?!orgId)\w+/.test(route.path));
+    expect(withObjectIds.length).toBeGreaterThanOrEqual(10);
+    for (const route of withObjectIds) {
+      const response = await hub.request(route.method, fill(route.path, { ...ids.B, orgId: orgA.orgId }), {
+        token: orgA.accessToken,
+        body: validBody(route.method, route.path),
+      });
+      expect({ route: `${route.method} ${route.path}`, status: response.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 404,
+      });
+    }
+    expect(await countAllRows(hub.runtime.deps.db)).toEqual(before);
+  });
+
+  it("B's ids inside a request body are refused like ids that do not exist", async () => {
+    const asA = (body: unknown) =>
+      hub.request('POST', `/api/orgs/${orgA.orgId}/departments`, { token: orgA.accessToken, body });
+    const foreign = await asA({ name: 'Sneaky', parentId: ids.B.departmentId });
+    const missing = await asA({ name: 'Sneaky', parentId: '0190a000-0000-7000-8000-000000000001' });
+    expect(foreign.status).toBe(422);
+    expect(foreign.body.errors).toEqual(missing.body.errors);
+
+    const role = await hub.request('POST', `/api/orgs/${orgA.orgId}/invitations`, {
+      token: orgA.accessToken,
+      body: { email: 'x@example.com', role: 'custom', customRoleId: ids.B.roleId },
+    });
+    expect(role.status).toBe(422);
+  });
+});
+
+describe('row-level security (second line)', () => {
+  const rows = <T>(result: unknown) =>
+    (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+
+  it('every table with org_id has RLS enabled and forced, with a policy for the app role', async () => {
+    const result = await hub.runtime.deps.db.execute(sql`
+      select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
+             exists (select 1 from pg_policies p where p.tablename = c.relname and ${APP_ROLE} = any(p.roles)) as has_policy
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'r'
+        and (exists (select 1 from information_schema.columns col where col.table_schema = 'public'
+                     and col.table_name = c.relname and col.column_name = 'org_id') or c.relname = 'organizations')`);
+    const tables = rows<{ table: string; enabled: boolean; forced: boolean; has_policy: boolean }>(result);
+    expect(tables.map((table) => table.table)).toEqual(
+      expect.arrayContaining(['organizations', 'memberships', 'sites', 'departments', 'audit_log']),
+    );
+    for (const table of tables.filter((t) => t.table !== 'mail_outbox')) {
+      expect(table).toEqual({ table: table.table, enabled: true, forced: true, has_policy: true });
+    }
+  });
+
+  it('the app role is neither superuser nor BYPASSRLS', async () => {
+    const result = await hub.runtime.deps.db.execute(
+      sql`select rolsuper, rolbypassrls from pg_roles where rolname = ${APP_ROLE}`,
+    );
+    expect(rows(result)).toEqual([{ rolsuper: false, rolbypassrls: false }]);
+  });
+
+  it("inside A's scope an unfiltered query sees only A's rows, and writing B's rows fails", async () => {
+    const db = hub.runtime.deps.db;
+    const visible = await withOrgScope(db, orgA.orgId, (tx) => tx.select().from(schema.sites));
+    expect(visible.length).toBeGreaterThan(0);
+    expect(visible.every((site) => site.orgId === orgA.orgId)).toBe(true);
+
+    await expect(
+      withOrgScope(db, orgA.orgId, (tx) =>
+        tx.insert(schema.sites).values({ orgId: orgB.orgId, name: 'Planted in B' }),
+      ),
+    ).rejects.toThrow();
+    expect(
+      (await withOrgScope(db, orgB.orgId, (tx) => tx.select().from(schema.sites))).map((site) => site.name),
+    ).not.toContain('Planted in B');
+  });
+
+  it('with no org set, the app role sees nothing (not everything), and the setting does not leak', async () => {
+    const db = hub.runtime.deps.db;
+    const count = await db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('role', ${APP_ROLE}, true)`);
+      return rows<{ count: number }>(await tx.execute(sql`select count(*)::int as count from sites`))[0]!
+        .count;
+    });
+    expect(count).toBe(0);
+    await withOrgScope(db, orgA.orgId, async () => undefined);
+    const after = rows<{ org: string | null; role: string }>(
+      await db.execute(sql`select current_setting('app.org_id', true) as org, current_user as role`),
+    )[0]!;
+    expect(after.org ?? '').toBe('');
+    expect(after.role).not.toBe(APP_ROLE);
+  });
+
+  it('the audit log is append-only for the app role', async () => {
+    const db = hub.runtime.deps.db;
+    await expect(withOrgScope(db, orgA.orgId, (tx) => tx.delete(schema.auditLog))).rejects.toThrow();
+    await expect(
+      withOrgScope(db, orgA.orgId, (tx) => tx.update(schema.auditLog).set({ action: 'rewritten' })),
+    ).rejects.toThrow();
+  });
+});
