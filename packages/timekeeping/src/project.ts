@@ -174,6 +174,10 @@ export function projectEmployeeDays(input: ProjectionInput): Projection {
   const entriesByDate = groupBy(placed, (p) => p.workDate);
   const shiftsByDate = groupBy(shiftInstances, (s) => s.date);
   const leaveByDate = groupBy(input.leave ?? [], (l) => l.date);
+  const entriesByShift = groupBy(
+    placed.filter((p) => p.shift !== null),
+    (p) => p.shift!,
+  );
   const breakRecords: BreakRecord[] = [];
 
   const days: WorkDay[] = dates.map((date) => {
@@ -244,7 +248,7 @@ export function projectEmployeeDays(input: ProjectionInput): Projection {
     const { lateMinutes, earlyLeaveMinutes } = checkShifts(
       date,
       dayShifts,
-      placed,
+      entriesByShift,
       leave.length > 0,
       asOfMs,
       drafts,
@@ -418,7 +422,7 @@ function markOverlaps(placed: readonly PlacedEntry[], drafts: ExceptionDraft[]):
 function checkShifts(
   date: LocalDate,
   dayShifts: readonly ShiftInstance[],
-  placed: readonly PlacedEntry[],
+  entriesByShift: ReadonlyMap<ShiftInstance, PlacedEntry[]>,
   isOnLeave: boolean,
   asOfMs: number,
   drafts: ExceptionDraft[],
@@ -426,7 +430,7 @@ function checkShifts(
   let lateMinutes = 0;
   let earlyLeaveMinutes = 0;
   for (const shift of dayShifts) {
-    const matched = placed.filter((p) => p.shift === shift);
+    const matched = entriesByShift.get(shift) ?? [];
     const first = matched[0];
     if (!first) {
       if (!isOnLeave && shift.endMs <= asOfMs) {

@@ -1,6 +1,15 @@
+import { fc, test } from '@fast-check/vitest';
+import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import { roundPunch } from './rounding';
-import { localDateTimeToMs, minutesInLocalDay, startOfLocalDay, startOfWeek } from './time';
+import {
+  localDateOf,
+  localDateTimeToMs,
+  minutesInLocalDay,
+  offsetMsAt,
+  startOfLocalDay,
+  startOfWeek,
+} from './time';
 
 describe('local days', () => {
   it.each([
@@ -61,5 +70,31 @@ describe('roundPunch', () => {
     expect(
       roundPunch(at('2026-01-05T05:05:00Z'), 'end', { stepMinutes: 60, mode: 'up' }, 'Asia/Kathmandu'),
     ).toBe(at('2026-01-05T05:15:00Z'));
+  });
+});
+
+describe('cached offsets agree with Temporal', () => {
+  const zones = [
+    'Europe/Berlin',
+    'America/New_York',
+    'Australia/Lord_Howe',
+    'Asia/Kolkata',
+    'America/Santiago',
+    'Pacific/Apia',
+  ] as const;
+
+  test.prop(
+    [fc.constantFrom(...zones), fc.integer({ min: Date.parse('1970-01-01'), max: Date.parse('2090-12-31') })],
+    { numRuns: 500 },
+  )('offsetMsAt and localDateOf match a direct Temporal conversion', (zone, ms) => {
+    const zoned = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone);
+    expect(offsetMsAt(ms, zone)).toBe(zoned.offsetNanoseconds / 1e6);
+    expect(localDateOf(ms, zone)).toBe(zoned.toPlainDate().toString());
+  });
+
+  it('switches offset exactly at a transition', () => {
+    const change = Date.parse('2026-03-29T01:00:00Z');
+    expect(offsetMsAt(change - 1, 'Europe/Berlin')).toBe(3_600_000);
+    expect(offsetMsAt(change, 'Europe/Berlin')).toBe(7_200_000);
   });
 });
