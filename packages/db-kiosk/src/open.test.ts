@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ describe('openKioskDb', () => {
       expect(store.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
       expect(store.sqlite.pragma('secure_delete', { simple: true })).toBe(1);
       expect(store.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+      expect(statSync(join(scratch, 'nested', 'kiosk.db')).mode & 0o777).toBe(0o600);
     } finally {
       store.close();
     }

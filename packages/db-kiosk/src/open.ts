@@ -2,7 +2,7 @@
  * Opens the kiosk's SQLite store: pragmas for durability, then the migrations in drizzle/kiosk,
  * applied synchronously before anything can write a punch.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -47,8 +47,12 @@ export function openKioskDb(file: string, options: OpenKioskDbOptions = {}): Kio
   if (!existsSync(resolve(migrationsFolder, 'meta/_journal.json'))) {
     throw new Error(`Expected kiosk migrations in ${migrationsFolder} (meta/_journal.json), found none`);
   }
+  const isNew = file !== ':memory:' && !existsSync(file);
   const sqlite = new Database(file);
   try {
+    // PIN hashes and the encrypted device key live here: readable by the agent's user only.
+    // SQLite gives the -wal and -shm files the same mode.
+    if (isNew) chmodSync(file, 0o600);
     sqlite.pragma('journal_mode = WAL');
     // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and a kiosk's
     // power can be pulled right after the screen said "recorded". FULL fsyncs the WAL per commit.

@@ -1,0 +1,77 @@
+/**
+ * The local half of the sync loop: read the next pending batch in seq order, sign it, and apply the
+ * hub's per-event ack. The HTTP half (sync-loop.ts) comes with the hub's device API. Both halves
+ * keep the outbox crash-safe: rows change state only when an ack is applied, in one transaction, so
+ * a crash before that resends the same events, which the hub acks as duplicates.
+ */
+import type { KeyObject } from 'node:crypto';
+import {
+  MAX_EVENTS_PER_BATCH,
+  type TBatchAck,
+  type TEventBatch,
+  type TPunchEvent,
+} from '@clockface/contracts/sync';
+import { listPendingPunches, markPunchKept, markPunchesSynced, type PunchRecord } from '@clockface/db-kiosk';
+import { createEventBatch, partitionAck } from '@clockface/sync-protocol';
+import type { AgentStore } from './db';
+
+/** Rebuilds the wire event from its row: the same fields, so it re-hashes to the stored hash. */
+export function toPunchEvent(row: PunchRecord): TPunchEvent {
+  return {
+    id: row.id,
+    deviceId: row.deviceId,
+    seq: row.seq,
+    employeeId: row.employeeId,
+    type: row.type,
+    method: row.method,
+    deviceTime: row.deviceTime,
+    monotonicMs: row.monotonicMs,
+    runId: row.runId,
+    score: row.score,
+    liveness: row.liveness,
+    modelId: row.modelId,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+export function buildNextBatch(
+  store: AgentStore,
+  options: { deviceId: string; kid: string; privateKey: KeyObject; limit?: number },
+): TEventBatch | undefined {
+  const rows = listPendingPunches(store.db, {
+    limit: Math.min(options.limit ?? MAX_EVENTS_PER_BATCH, MAX_EVENTS_PER_BATCH),
+  });
+  if (rows.length === 0) return undefined;
+  return createEventBatch({
+    deviceId: options.deviceId,
+    kid: options.kid,
+    privateKey: options.privateKey,
+    events: rows.map(toPunchEvent),
+  });
+}
+
+/** Applies a batch ack atomically; returns how many rows were settled and kept. */
+export function applyBatchAck(
+  store: AgentStore,
+  ack: TBatchAck,
+  at: Date,
+): { settled: number; kept: number } {
+  const { settledIds, kept } = partitionAck(ack);
+  return store.db.transaction(
+    (tx) => {
+      const settled = markPunchesSynced(tx, { ids: settledIds, at });
+      for (const result of kept) {
+        markPunchKept(tx, {
+          id: result.id,
+          status: result.status === 'conflict' ? 'conflict' : 'rejected',
+          code: result.code ?? null,
+          message: result.message ?? null,
+          at,
+        });
+      }
+      return { settled, kept: kept.length };
+    },
+    { behavior: 'immediate' },
+  );
+}

@@ -1,0 +1,313 @@
+/**
+ * Punch decisions and recording: the one path for face, keypad and CLI punches.
+ *
+ * A punch is written to the outbox, chained and committed in ONE immediate SQLite transaction
+ * (synchronous=FULL) before any caller is told "recorded" (Actual's "crucial" transaction).
+ */
+import { verify as verifyArgon2 } from '@node-rs/argon2';
+import type { TKioskSettings, TPunchEvent, TPunchMethod, TPunchType } from '@clockface/contracts/sync';
+import { AppError, uuidv7, type Clock } from '@clockface/core';
+import {
+  clearPinFailures,
+  findChainHead,
+  findEmployee,
+  findEmployeeByCode,
+  findLastPunchForEmployee,
+  findPinHash,
+  findPinLockout,
+  insertPunch,
+  insertSecurityEvent,
+  recordPinFailure,
+  type PunchRecord,
+} from '@clockface/db-kiosk';
+import { appendToChain, genesisHead } from '@clockface/sync-protocol';
+import type { AgentStore } from './db';
+import { requireIdentity } from './db';
+import type { RecognitionResult } from './recognizer';
+
+/** Wrong PINs for one employee before the PIN locks on this kiosk (DEV-08). */
+export const PIN_MAX_ATTEMPTS = 5;
+/** How long a locked PIN stays locked (DEV-08). */
+export const PIN_LOCKOUT_MS = 15 * 60_000;
+/**
+ * A clock_in older than this no longer counts as "on shift": the next default is clock_in again
+ * (the forgotten clock_out becomes a missing-punch exception on the hub, not a surprise clock_out today).
+ */
+export const MAX_OPEN_SHIFT_MS = 16 * 60 * 60_000;
+
+const ALLOWED_NEXT: Record<TPunchType | 'none', readonly TPunchType[]> = {
+  none: ['clock_in'],
+  clock_out: ['clock_in'],
+  clock_in: ['clock_out', 'break_start'],
+  break_end: ['clock_out', 'break_start'],
+  break_start: ['break_end', 'clock_out'],
+};
+
+const PAST_TENSE: Record<TPunchType, string> = {
+  clock_in: 'clocked in',
+  clock_out: 'clocked out',
+  break_start: 'started a break',
+  break_end: 'ended a break',
+};
+
+export interface LastPunch {
+  type: TPunchType;
+  deviceTime: string;
+}
+
+/**
+ * The punch types allowed next, the first being the default, given the employee's last punch.
+ * Pure: shared with the kiosk screens.
+ */
+export function allowedNextPunchTypes(last: LastPunch | undefined, now: Date): readonly TPunchType[] {
+  if (!last) return ALLOWED_NEXT.none;
+  const isStale = now.getTime() - new Date(last.deviceTime).getTime() > MAX_OPEN_SHIFT_MS;
+  if (isStale && last.type !== 'clock_out') return ALLOWED_NEXT.none;
+  return ALLOWED_NEXT[last.type];
+}
+
+/** "08:59" in the kiosk's time zone (hub setting) or the system's. */
+export function formatClockTime(at: Date | string, timeZone?: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    timeZone,
+  }).format(new Date(at));
+}
+
+export type PunchOutcome =
+  | { status: 'recorded'; punch: TPunchEvent; employeeName: string; message: string }
+  | { status: 'duplicate'; lastPunch: PunchRecord; employeeName: string; message: string };
+
+export interface RecordPunchInput {
+  employeeId: string;
+  method: TPunchMethod;
+  /** Explicit choice (keypad button, `--type`); default: the next action from the last punch. */
+  type?: TPunchType;
+  score: number | null;
+  liveness: number | null;
+  modelId: string | null;
+}
+
+export interface PunchServiceDeps {
+  store: AgentStore;
+  clock: Clock;
+  /** Monotonic ms (performance.now() + a per-run origin); never goes backwards within a run. */
+  monotonicMs: () => number;
+  /** A fresh UUID per agent start. */
+  runId: string;
+  settings: () => TKioskSettings;
+}
+
+/** 4 decimals: what the wire format accepts, so the hub re-hashes exactly the stored value. */
+function roundScore(value: number | null): number | null {
+  return value === null ? null : Math.round(Math.min(1, Math.max(0, value)) * 10_000) / 10_000;
+}
+
+function toRow(event: TPunchEvent) {
+  return { ...event, status: 'pending' as const };
+}
+
+export function createPunchService(deps: PunchServiceDeps) {
+  const { store, clock } = deps;
+
+  function isWithinDuplicateWindow(last: PunchRecord, now: Date, windowMs: number): boolean {
+    // Within one run, monotonic time is immune to wall-clock jumps; across runs, wall time is all there is.
+    const elapsed =
+      last.runId === deps.runId
+        ? deps.monotonicMs() - last.monotonicMs
+        : now.getTime() - new Date(last.deviceTime).getTime();
+    return elapsed >= 0 && elapsed < windowMs;
+  }
+
+  /**
+   * Decides and records one punch; resolves only after the row is committed.
+   *
+   * @example
+   * const outcome = punches.recordPunch({ employeeId, method: 'face', score: 0.81, liveness: 0.97, modelId });
+   * if (outcome.status === 'duplicate') show(outcome.message); // "Ada: already clocked in at 08:59"
+   */
+  function recordPunch(input: RecordPunchInput): PunchOutcome {
+    const identity = requireIdentity(store);
+    const settings = deps.settings();
+    return store.db.transaction(
+      (tx) => {
+        const now = clock.now();
+        const employee = findEmployee(tx, { id: input.employeeId });
+        if (!employee || employee.orgId !== identity.orgId) {
+          throw new AppError('NOT_FOUND', {
+            message: `Expected an employee of this kiosk's roster, got ${input.employeeId}`,
+          });
+        }
+        if (!employee.isActive) {
+          throw new AppError('FORBIDDEN', {
+            message: `${employee.displayName} is not active and cannot punch`,
+          });
+        }
+        const last = findLastPunchForEmployee(tx, { employeeId: employee.id });
+        const isExplicitOtherType =
+          input.type !== undefined && last !== undefined && input.type !== last.type;
+        if (
+          last &&
+          !isExplicitOtherType &&
+          isWithinDuplicateWindow(last, now, settings.duplicateWindowSeconds * 1000)
+        ) {
+          return {
+            status: 'duplicate' as const,
+            lastPunch: last,
+            employeeName: employee.displayName,
+            message: `${employee.displayName}: already ${PAST_TENSE[last.type]} at ${formatClockTime(last.deviceTime, settings.timeZone)}`,
+          };
+        }
+        const allowed = allowedNextPunchTypes(last, now);
+        const type = input.type ?? allowed[0]!;
+        if (!allowed.includes(type)) {
+          throw new AppError('CONFLICT', {
+            message: `Expected ${allowed.join(' or ')} after ${last ? `${PAST_TENSE[last.type]} at ${formatClockTime(last.deviceTime, settings.timeZone)}` : 'no punch'}, got ${type}`,
+          });
+        }
+        const head = findChainHead(tx) ?? genesisHead(identity.deviceId);
+        const event = appendToChain(head, {
+          id: uuidv7(),
+          deviceId: identity.deviceId,
+          employeeId: employee.id,
+          type,
+          method: input.method,
+          deviceTime: now.toISOString(),
+          monotonicMs: Math.max(0, Math.floor(deps.monotonicMs())),
+          runId: deps.runId,
+          score: roundScore(input.score),
+          liveness: roundScore(input.liveness),
+          modelId: input.modelId,
+        });
+        insertPunch(tx, toRow(event));
+        return {
+          status: 'recorded' as const,
+          punch: event,
+          employeeName: employee.displayName,
+          message: `${employee.displayName}: ${PAST_TENSE[type]} at ${formatClockTime(event.deviceTime, settings.timeZone)}`,
+        };
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  /**
+   * Keypad / CLI punch: employee number AND PIN (argon2id from the roster). Unknown number, no PIN
+   * and wrong PIN all answer INVALID_CREDENTIALS; 5 wrong PINs lock that PIN for 15 min (PIN_LOCKED)
+   * and queue a `pin_locked` security event for the hub.
+   */
+  async function punchWithPin(input: {
+    code: string;
+    pin: string;
+    type?: TPunchType;
+  }): Promise<PunchOutcome> {
+    const identity = requireIdentity(store);
+    const invalid = () => new AppError('INVALID_CREDENTIALS', { message: 'Employee number or PIN is wrong' });
+    const employee = findEmployeeByCode(store.db, { orgId: identity.orgId, code: input.code });
+    if (!employee) throw invalid();
+    const pinHash = findPinHash(store.db, { employeeId: employee.id });
+    if (!pinHash) throw invalid();
+
+    const lockout = findPinLockout(store.db, { employeeId: employee.id });
+    const lockedUntil = lockout?.lockedUntil ? new Date(lockout.lockedUntil) : undefined;
+    if (lockedUntil && lockedUntil > clock.now()) throw pinLocked(lockedUntil);
+
+    let isMatch: boolean;
+    try {
+      if (!pinHash.hash.startsWith('$argon2id$')) throw new Error('not an argon2id hash');
+      isMatch = await verifyArgon2(pinHash.hash, input.pin);
+    } catch (error) {
+      // A malformed hash from the roster: refuse, and say so, rather than crash or let anyone in.
+      throw new AppError('INTERNAL', {
+        message: `The PIN hash of employee ${employee.code} cannot be read`,
+        cause: error,
+      });
+    }
+    if (!isMatch) {
+      const failure = store.db.transaction(
+        (tx) => {
+          const result = recordPinFailure(tx, {
+            employeeId: employee.id,
+            now: clock.now(),
+            maxAttempts: PIN_MAX_ATTEMPTS,
+            lockoutMs: PIN_LOCKOUT_MS,
+          });
+          if (result.isNowLocked) {
+            insertSecurityEvent(tx, {
+              kind: 'pin_locked',
+              at: clock.now(),
+              employeeId: employee.id,
+              details: { attempts: PIN_MAX_ATTEMPTS, lockedUntil: result.lockedUntil!.toISOString() },
+            });
+          }
+          return result;
+        },
+        { behavior: 'immediate' },
+      );
+      if (failure.isNowLocked) throw pinLocked(failure.lockedUntil!);
+      throw invalid();
+    }
+    clearPinFailures(store.db, { employeeId: employee.id });
+    return recordPunch({
+      employeeId: employee.id,
+      method: 'pin',
+      ...(input.type ? { type: input.type } : {}),
+      score: null,
+      liveness: null,
+      modelId: null,
+    });
+
+    function pinLocked(until: Date): AppError {
+      return new AppError('PIN_LOCKED', {
+        message: `Too many wrong PINs for employee ${employee!.code}; locked until ${until.toISOString()}`,
+        retryAfterSeconds: Math.max(1, Math.ceil((until.getTime() - clock.now().getTime()) / 1000)),
+      });
+    }
+  }
+
+  return { recordPunch, punchWithPin };
+}
+
+export type PunchService = ReturnType<typeof createPunchService>;
+
+/**
+ * Turns per-frame recognitions into punch proposals: the same identity over N consecutive frames,
+ * above the match threshold, with the PAD rule applied. After a proposal the streak restarts, so a
+ * person standing still proposes again only after another N frames (and the duplicate window then
+ * answers "already clocked in").
+ */
+export function createFrameDecider(settings: () => TKioskSettings) {
+  let streakEmployeeId: string | null = null;
+  let streak = 0;
+  return {
+    push(
+      result: RecognitionResult | null,
+    ): (RecognitionResult & { employeeId: string; isPadWarning: boolean }) | undefined {
+      const current = settings();
+      const { matchThreshold, consecutiveFrames } = current.recognition;
+      const padThreshold = current.padThreshold ?? 0.5;
+      const isPadFail = current.padMode !== 'off' && result !== null && result.liveness < padThreshold;
+      if (
+        !result ||
+        result.employeeId === null ||
+        result.score < matchThreshold ||
+        (isPadFail && current.padMode === 'block')
+      ) {
+        streakEmployeeId = null;
+        streak = 0;
+        return undefined;
+      }
+      streak = result.employeeId === streakEmployeeId ? streak + 1 : 1;
+      streakEmployeeId = result.employeeId;
+      if (streak < consecutiveFrames) return undefined;
+      streak = 0;
+      return { ...result, employeeId: result.employeeId, isPadWarning: isPadFail };
+    },
+    reset(): void {
+      streakEmployeeId = null;
+      streak = 0;
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * The seam to the face pipeline (packages/face, being built in parallel). The agent depends only on
+ * this interface; a later change wires packages/face behind it.
+ */
+import type { Frame } from './frame-sources';
+
+export interface RecognitionResult {
+  /** The matched employee, or null for "no face" or "unknown face" (never forced onto the nearest one). */
+  employeeId: string | null;
+  /** Match score 0..1 (cosine similarity mapped by the pipeline). */
+  score: number;
+  /** Liveness / anti-spoof score 0..1. */
+  liveness: number;
+  modelId: string;
+}
+
+export interface Recognizer {
+  readonly modelId: string;
+  recognize(frame: Frame): Promise<RecognitionResult>;
+  /** Zeroes the in-memory templates (BIO-09): called on revocation and consent withdrawal. */
+  wipe(): void;
+}
