@@ -21,6 +21,6 @@ export {
 } from './periods';
 export { roundPunch, type PunchEdge } from './rounding';
 export { applyWeeklyOvertime, splitDailyOvertime, type DailySplit } from './overtime';
-export { isOvernight } from './shifts';
-export { localDateOf, minutesInLocalDay, startOfLocalDay, startOfWeek } from './time';
+export { expandWeeklyPattern, isOvernight, type WeeklyShiftSlot } from './shifts';
+export { getLocalDate, minutesInLocalDay, startOfWeek } from './time';
 export type * from './types';

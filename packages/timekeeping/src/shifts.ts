@@ -1,8 +1,8 @@
 /**
  * @module Shift instances (an assignment made concrete in the zone) and matching entries to them.
  */
-import { addDays, localDateTimeToMs, MS_PER_MINUTE } from './time';
-import type { LocalDate, ShiftAssignment } from './types';
+import { addDays, eachDate, localDateTimeToMs, MS_PER_MINUTE, weekdayOf } from './time';
+import type { LocalDate, ShiftAssignment, ShiftTemplate, Weekday } from './types';
 
 export interface ShiftInstance {
   shiftId: string;
@@ -73,4 +73,41 @@ export function matchShift(
 export function isNearAnyShift(ms: number, instances: readonly ShiftInstance[], farMinutes: number): boolean {
   const far = farMinutes * MS_PER_MINUTE;
   return instances.some((inst) => ms >= inst.startMs - far && ms <= inst.endMs + far);
+}
+
+/** One slot of a recurring weekly schedule: this template on this weekday. */
+export interface WeeklyShiftSlot {
+  weekday: Weekday;
+  shift: ShiftTemplate;
+  /** Inclusive bounds of the pattern's validity (an assignment that starts or ends mid-range). */
+  effectiveFrom?: LocalDate | null;
+  effectiveTo?: LocalDate | null;
+}
+
+/**
+ * Expands a recurring weekly pattern into dated assignments for `from`…`to` (inclusive), skipping
+ * `exceptDates` (holidays, one-off replacements). Combine with one-off assignments before projecting.
+ *
+ * @example
+ * expandWeeklyPattern([{ weekday: 1, shift: early }, { weekday: 2, shift: early }], '2026-03-01', '2026-03-31');
+ */
+export function expandWeeklyPattern(
+  slots: readonly WeeklyShiftSlot[],
+  from: LocalDate,
+  to: LocalDate,
+  exceptDates: readonly LocalDate[] = [],
+): ShiftAssignment[] {
+  const skip = new Set(exceptDates);
+  const out: ShiftAssignment[] = [];
+  for (const date of eachDate(from, to)) {
+    if (skip.has(date)) continue;
+    const weekday = weekdayOf(date);
+    for (const slot of slots) {
+      if (slot.weekday !== weekday) continue;
+      if (slot.effectiveFrom && date < slot.effectiveFrom) continue;
+      if (slot.effectiveTo && date > slot.effectiveTo) continue;
+      out.push({ date, shift: slot.shift });
+    }
+  }
+  return out;
 }

@@ -8,7 +8,7 @@
  */
 import { AppError } from '@clockface/core';
 import { Temporal } from 'temporal-polyfill';
-import type { LocalDate, LocalTime, Weekday } from './types';
+import type { IsoInstant, LocalDate, LocalTime, Weekday } from './types';
 
 export const MS_PER_MINUTE = 60_000;
 const DISAMBIGUATION = 'compatible' as const;
@@ -117,6 +117,16 @@ export function offsetMsAt(ms: number, zone: string): number {
 /** The local calendar date of an instant in `zone`. */
 export function localDateOf(ms: number, zone: string): LocalDate {
   return utcDateOf(ms + offsetMsAt(ms, zone));
+}
+
+/**
+ * The local calendar date of an ISO instant in `zone` (the hub's "which day is this punch").
+ *
+ * @example
+ * getLocalDate('2026-03-31T23:30:00Z', 'Europe/Berlin'); // '2026-04-01'
+ */
+export function getLocalDate(instant: IsoInstant, zone: string): LocalDate {
+  return localDateOf(parseInstant(instant, 'instant'), zone);
 }
 
 /** Day-level results repeat across employees of one org: memoised, bounded. */
