@@ -20,6 +20,7 @@ export {
   type TimesheetPeriod,
 } from './periods';
 export { roundPunch, type PunchEdge } from './rounding';
+export { getAttendanceState, type AttendanceState } from './state';
 export { applyWeeklyOvertime, splitDailyOvertime, type DailySplit } from './overtime';
 export { expandWeeklyPattern, isOvernight, type WeeklyShiftSlot } from './shifts';
 export { getLocalDate, minutesInLocalDay, startOfWeek } from './time';
