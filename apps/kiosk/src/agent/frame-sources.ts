@@ -33,9 +33,9 @@ const MIME_BY_EXTENSION: Record<string, Frame['mimeType']> = {
 };
 
 function validateFps(fps: number): void {
-  if (!Number.isFinite(fps) || fps <= 0 || fps > 120) {
+  if (!Number.isFinite(fps) || fps <= 0 || fps > 1000) {
     throw new AppError('VALIDATION_FAILED', {
-      message: `Expected a frame rate between 0 and 120 fps, got ${fps}`,
+      message: `Expected a frame rate between 0 and 1000 fps, got ${fps}`,
     });
   }
 }
