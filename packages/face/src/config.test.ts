@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS_DIR, loadFaceConfig } from './config';
 
 describe('loadFaceConfig', () => {
-  it('defaults to Human landmarks and fr_feature', () => {
+  it('defaults to UltraFace landmarks and fr_feature', () => {
     expect(loadFaceConfig({})).toEqual({
       modelsDir: DEFAULT_MODELS_DIR,
       detector: 'human',

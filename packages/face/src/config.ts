@@ -32,7 +32,7 @@ export function loadFaceConfig(env: NodeJS.ProcessEnv = process.env): Readonly<F
     issues.push({ path: key, message: `expected one of ${allowed.join(', ')}, got "${value}"` });
     return fallback;
   };
-  const detector = pick<DetectorId>('CLOCKFACE_FACE_DETECTOR', ['human', 'ultraface'], 'human');
+  const detector = pick<DetectorId>('CLOCKFACE_FACE_DETECTOR', ['human', 'ultraface'], 'ultraface');
   const embedder = pick<EmbedderId>('CLOCKFACE_FACE_EMBEDDER', ['fr_feature', 'faceres'], 'fr_feature');
   const threadsRaw = env.CLOCKFACE_FACE_THREADS;
   const threads = threadsRaw ? Number(threadsRaw) : 1;
