@@ -91,4 +91,43 @@ describe('FaceGallery', () => {
     expect(pairs[0]!.score).toBeCloseTo(Math.cos(0.9), 5);
     expect(await gallery.lookAlikes({ threshold: 0.7, margin: 0.05, safeMargin: 0.1 }, 'carl')).toEqual([]);
   });
+
+  it('the int8 coarse pass with exact rescoring gives the exact answer', async () => {
+    const dim = 64;
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    const unit = () => {
+      const v = Float32Array.from({ length: dim }, rand);
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    const exact = await FaceGallery.create('m', dim, { coarseMinRows: Number.POSITIVE_INFINITY });
+    const coarse = await FaceGallery.create('m', dim, { coarseMinRows: 1 });
+    gallery = coarse;
+    try {
+      const people: Float32Array[] = [];
+      for (let i = 0; i < 600; i++) {
+        const v = unit();
+        people.push(v);
+        exact.add(`p${i % 200}`, v);
+        coarse.add(`p${i % 200}`, v);
+      }
+      exact.remove('p7');
+      coarse.remove('p7');
+      for (let q = 0; q < 20; q++) {
+        // A noisy copy of a stored template, so there is a clear best and a real runner-up.
+        const base = people[q * 29]!;
+        const probe = base.map((x, k) => x + 0.05 * Math.sin(q + k));
+        const options = { threshold: 0.3, margin: 0.05 };
+        const a = await exact.identify(probe, options);
+        const b = await coarse.identify(probe, options);
+        expect(b.status).toBe(a.status);
+        expect(b.best?.personId).toBe(a.best?.personId);
+        expect(b.best!.score).toBeCloseTo(a.best!.score, 5);
+        expect(b.runnerUp?.personId).toBe(a.runnerUp?.personId);
+      }
+    } finally {
+      await exact.close();
+    }
+  });
 });

@@ -7,6 +7,7 @@ import { AppError } from '@clockface/core';
 import * as ort from 'onnxruntime-node';
 import { gemvModel } from './onnx-matmul';
 import type { FaceTemplate } from './types';
+import { Int8DotKernel } from './wasm-dot';
 
 export interface MatchOptions {
   /** Cosine similarity the best template must reach. */
@@ -46,6 +47,21 @@ export interface LookAlike {
 
 const INITIAL_CAPACITY_ROWS = 256;
 
+/**
+ * From this many templates on, identify() first scores an int8 copy of the gallery with a WASM
+ * SIMD kernel (a quarter of the bytes of float32), then rescores the best RERANK_ROWS exactly in
+ * float32. Below it the float32 GEMV alone is already well under a millisecond.
+ */
+export const COARSE_MIN_ROWS = 8192;
+/**
+ * Rows rescored exactly after the coarse pass. int8 rounding moves a cosine by about 0.001
+ * (worst case ≈ 0.02), so the true best and runner-up are inside the top 128 unless more than
+ * 128 templates sit within that error of them.
+ */
+export const RERANK_ROWS = 128;
+/** int16 probe scale: products of int8 × int16 summed over 512 dims stay far inside int32. */
+const PROBE_Q = 32_767;
+
 export class FaceGallery {
   private data: Float32Array;
   private rowPerson: Int32Array;
@@ -53,18 +69,29 @@ export class FaceGallery {
   private readonly personIds: string[] = [];
   private readonly personSlot = new Map<string, number>();
   private session: ort.InferenceSession | undefined;
+  /** int8 copy of every row (scaled to ±127 by its own max) inside the kernel's memory at offset 0. */
+  private readonly kernel: Int8DotKernel | undefined;
+  private rowScale: Float32Array;
 
   private constructor(
     readonly modelId: string,
     readonly dim: number,
+    private readonly coarseMinRows: number,
   ) {
     this.data = new Float32Array(INITIAL_CAPACITY_ROWS * dim);
     this.rowPerson = new Int32Array(INITIAL_CAPACITY_ROWS);
+    this.rowScale = new Float32Array(INITIAL_CAPACITY_ROWS);
+    this.kernel = dim % 16 === 0 ? new Int8DotKernel(dim) : undefined;
+    this.kernel?.ensure(INITIAL_CAPACITY_ROWS * dim);
   }
 
   /** @example const gallery = await FaceGallery.create('fr_feature-87aacdfe-flip', 512); */
-  static async create(modelId: string, dim: number): Promise<FaceGallery> {
-    const gallery = new FaceGallery(modelId, dim);
+  static async create(
+    modelId: string,
+    dim: number,
+    options: { coarseMinRows?: number } = {},
+  ): Promise<FaceGallery> {
+    const gallery = new FaceGallery(modelId, dim, options.coarseMinRows ?? COARSE_MIN_ROWS);
     // One thread: a query is memory-bound, and the kiosk's other core runs the camera pipeline.
     gallery.session = await ort.InferenceSession.create(gemvModel(dim), {
       logSeverityLevel: 3,
@@ -102,6 +129,10 @@ export class FaceGallery {
       const grownPersons = new Int32Array(this.rowPerson.length * 2);
       grownPersons.set(this.rowPerson);
       this.rowPerson = grownPersons;
+      const grownScales = new Float32Array(this.rowScale.length * 2);
+      grownScales.set(this.rowScale);
+      this.rowScale = grownScales;
+      this.kernel?.ensure(this.rowScale.length * this.dim);
     }
     let slot = this.personSlot.get(personId);
     if (slot === undefined) {
@@ -111,6 +142,14 @@ export class FaceGallery {
     }
     this.data.set(vector, this.rows * this.dim);
     this.rowPerson[this.rows] = slot;
+    if (this.kernel) {
+      let max = 0;
+      for (let k = 0; k < this.dim; k++) max = Math.max(max, Math.abs(vector[k]!));
+      const scale = max > 0 ? 127 / max : 1;
+      const q = new Int8Array(this.kernel.memory.buffer, this.rows * this.dim, this.dim);
+      for (let k = 0; k < this.dim; k++) q[k] = Math.round(vector[k]! * scale);
+      this.rowScale[this.rows] = 1 / scale;
+    }
     this.rows++;
   }
 
@@ -124,6 +163,14 @@ export class FaceGallery {
       if (write !== read) {
         this.data.copyWithin(write * this.dim, read * this.dim, (read + 1) * this.dim);
         this.rowPerson[write] = this.rowPerson[read]!;
+        this.rowScale[write] = this.rowScale[read]!;
+        if (this.kernel) {
+          new Int8Array(this.kernel.memory.buffer).copyWithin(
+            write * this.dim,
+            read * this.dim,
+            (read + 1) * this.dim,
+          );
+        }
       }
       write++;
     }
@@ -155,16 +202,19 @@ export class FaceGallery {
    * beats every other person by `margin`; otherwise unknown.
    */
   async identify(probe: Float32Array, options: MatchOptions, excludePersonId?: string): Promise<MatchResult> {
-    const scores = await this.scores(probe);
+    const { rows, scores } =
+      this.kernel && this.rows >= this.coarseMinRows
+        ? this.coarseThenExact(probe)
+        : await this.allRows(probe);
     const exclude = excludePersonId === undefined ? -1 : (this.personSlot.get(excludePersonId) ?? -1);
     let s1 = Number.NEGATIVE_INFINITY;
     let p1 = -1;
     let s2 = Number.NEGATIVE_INFINITY;
     let p2 = -1;
     // One pass keeping the best person and the best *other* person.
-    for (let i = 0; i < this.rows; i++) {
-      const s = scores[i]!;
-      const p = this.rowPerson[i]!;
+    for (let j = 0; j < scores.length; j++) {
+      const s = scores[j]!;
+      const p = this.rowPerson[rows ? rows[j]! : j]!;
       if (p === exclude) continue;
       if (p === p1) {
         if (s > s1) s1 = s;
@@ -186,6 +236,54 @@ export class FaceGallery {
     if (runnerUp && s1 - runnerUp.score < options.margin)
       return { status: 'unknown', reason: 'ambiguous', ...base };
     return { status: 'match', personId: best.personId, ...base };
+  }
+
+  private async allRows(probe: Float32Array): Promise<{ rows: undefined; scores: Float32Array }> {
+    return { rows: undefined, scores: await this.scores(probe) };
+  }
+
+  /** int8 scores for every row (WASM SIMD), then exact float32 scores for the best RERANK_ROWS. */
+  private coarseThenExact(probe: Float32Array): { rows: Int32Array; scores: Float32Array } {
+    if (probe.length !== this.dim) {
+      throw new AppError('VALIDATION_FAILED', {
+        message: `Expected a ${this.dim}-d probe, got ${probe.length}-d.`,
+      });
+    }
+    const kernel = this.kernel!;
+    const probeOffset = this.rowScale.length * this.dim;
+    const outOffset = probeOffset + this.dim * 2;
+    kernel.ensure(outOffset + this.rows * 4);
+    let max = 0;
+    for (let k = 0; k < this.dim; k++) max = Math.max(max, Math.abs(probe[k]!));
+    const scale = max > 0 ? PROBE_Q / max : 1;
+    const q = new Int16Array(kernel.memory.buffer, probeOffset, this.dim);
+    for (let k = 0; k < this.dim; k++) q[k] = Math.round(probe[k]! * scale);
+    kernel.run(0, probeOffset, this.rows, outOffset);
+    const raw = new Int32Array(kernel.memory.buffer, outOffset, this.rows);
+    // Keep the top RERANK_ROWS by approximate score (a small sorted list; most rows fail the first test).
+    const keep = Math.min(RERANK_ROWS, this.rows);
+    const topRows = new Int32Array(keep).fill(-1);
+    const topScores = new Float64Array(keep).fill(Number.NEGATIVE_INFINITY);
+    for (let i = 0; i < this.rows; i++) {
+      const approx = raw[i]! * this.rowScale[i]!;
+      if (approx <= topScores[keep - 1]!) continue;
+      let j = keep - 1;
+      while (j > 0 && topScores[j - 1]! < approx) {
+        topScores[j] = topScores[j - 1]!;
+        topRows[j] = topRows[j - 1]!;
+        j--;
+      }
+      topScores[j] = approx;
+      topRows[j] = i;
+    }
+    const exact = new Float32Array(keep);
+    for (let j = 0; j < keep; j++) {
+      const o = topRows[j]! * this.dim;
+      let a = 0;
+      for (let k = 0; k < this.dim; k++) a += this.data[o + k]! * probe[k]!;
+      exact[j] = a;
+    }
+    return { rows: topRows, scores: exact };
   }
 
   /**
