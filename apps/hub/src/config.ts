@@ -7,65 +7,61 @@ import { z } from 'zod';
 
 const ZBoolean = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
-const ZEnvironment = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    /** TCP port to listen on. */
-    PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
-    /** Interface to bind. 0.0.0.0 so kiosks on the site network can reach a dev hub too. */
-    HOST: z.string().min(1).default('0.0.0.0'),
-    /** postgres:// URL of the database. Absent → embedded PGlite under DATA_DIR (not allowed in production). */
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'Expected a postgres:// or postgresql:// URL')
-      .optional(),
-    /** Where the embedded database and generated dev secrets live. Relative paths are from where you ran the command. */
-    DATA_DIR: z.string().min(1).default('.data'),
-    /** The hub's public origin: issuer of access tokens and base of links in emails. */
-    PUBLIC_URL: z.url().optional(),
-    /**
-     * Ed25519 private key (JWK JSON) that signs user access tokens. Required in production; in
-     * development one is generated under DATA_DIR and reused.
-     */
-    HUB_SIGNING_KEY: z.string().min(1).optional(),
-    /** smtp:// or smtps:// URL. Absent → emails go to the dev outbox (logged and stored). */
-    SMTP_URL: z
-      .string()
-      .regex(/^smtps?:\/\//, 'Expected an smtp:// or smtps:// URL')
-      .optional(),
-    MAIL_FROM: z.string().min(3).default('Clockface <no-reply@clockface.local>'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-    /** Access tokens are short-lived; revocation also takes effect at the next request (session check). */
-    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(600),
-    /** A session not refreshed for this long ends (ASVS 3.3.2 L2: 30 minutes). */
-    SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(43_200).default(30),
-    /** A session ends this long after login however active it is (ASVS 3.3.2 L2: 12 hours). */
-    SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(8_760).default(12),
-    /** Comma-separated proxy addresses whose X-Forwarded-For is trusted for the client IP. */
-    TRUSTED_PROXIES: z.string().default(''),
-    /** Largest JSON body accepted, in bytes (bigger → 413). */
-    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
-    /** Run background jobs (pg-boss workers) in this process. */
-    RUN_JOBS: ZBoolean.default(true),
-    /** Serve the interactive API docs at /api/docs (off by default in production). */
-    API_DOCS: ZBoolean.optional(),
-  })
-  .superRefine((env, context) => {
-    if (env.NODE_ENV === 'production' && !env.DATABASE_URL) {
-      context.addIssue({
-        code: 'custom',
-        path: ['DATABASE_URL'],
-        message: 'is required in production (embedded PGlite is for development only)',
-      });
-    }
-    if (env.NODE_ENV === 'production' && !env.HUB_SIGNING_KEY) {
-      context.addIssue({
-        code: 'custom',
-        path: ['HUB_SIGNING_KEY'],
-        message: 'is required in production (generate one with `pnpm hub generate-signing-key`)',
-      });
-    }
-  });
+const ZEnvironment = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** TCP port to listen on. */
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
+  /** Interface to bind. 0.0.0.0 so kiosks on the site network can reach a dev hub too. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** postgres:// URL of the database. Absent → embedded PGlite under DATA_DIR (not allowed in production). */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'Expected a postgres:// or postgresql:// URL')
+    .optional(),
+  /** Where the embedded database and generated dev secrets live. Relative paths are from where you ran the command. */
+  DATA_DIR: z.string().min(1).default('.data'),
+  /** The hub's public origin: issuer of access tokens and base of links in emails. */
+  PUBLIC_URL: z.url().optional(),
+  /**
+   * Ed25519 private key (JWK JSON) that signs user access tokens. Required in production; in
+   * development one is generated under DATA_DIR and reused.
+   */
+  HUB_SIGNING_KEY: z.string().min(1).optional(),
+  /** smtp:// or smtps:// URL. Absent → emails go to the dev outbox (logged and stored). */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'Expected an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Clockface <no-reply@clockface.local>'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  /** Access tokens are short-lived; revocation also takes effect at the next request (session check). */
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(600),
+  /** A session not refreshed for this long ends (ASVS 3.3.2 L2: 30 minutes). */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(43_200).default(30),
+  /** A session ends this long after login however active it is (ASVS 3.3.2 L2: 12 hours). */
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(8_760).default(12),
+  /** Comma-separated proxy addresses whose X-Forwarded-For is trusted for the client IP. */
+  TRUSTED_PROXIES: z.string().default(''),
+  /** Largest JSON body accepted, in bytes (bigger → 413). */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Run background jobs (pg-boss workers) in this process. */
+  RUN_JOBS: ZBoolean.default(true),
+  /** Serve the interactive API docs at /api/docs (off by default in production). */
+  API_DOCS: ZBoolean.optional(),
+});
+
+/** Rules across keys, checked on the raw values so they are reported together with type errors. */
+function productionProblems(env: Record<string, string | undefined>): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  return [
+    ...(env.DATABASE_URL
+      ? []
+      : ['DATABASE_URL: is required in production (embedded PGlite is for development only)']),
+    ...(env.HUB_SIGNING_KEY
+      ? []
+      : ['HUB_SIGNING_KEY: is required in production (generate one with `pnpm hub generate-signing-key`)']),
+  ];
+}
 
 export type HubConfig = Readonly<{
   environment: 'development' | 'test' | 'production';
@@ -104,11 +100,13 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
   );
   const parsed = ZEnvironment.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
-    );
-  }
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)),
+    ...productionProblems(present),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   const baseDir = environment.INIT_CWD ?? process.cwd();
   return Object.freeze({
@@ -135,6 +133,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     apiDocs: env.API_DOCS ?? env.NODE_ENV !== 'production',
   });
 }
+
+/** The raw environment, for entry points that pass it on (the CLI reads HUB_SUPERADMIN_PASSWORD). */
+export const processEnvironment = (): Record<string, string | undefined> => process.env;
 
 /** The config with secrets masked, for the start-up log line. */
 export function describeConfig(config: HubConfig): Record<string, unknown> {
