@@ -19,13 +19,30 @@ export function canonicalize(value: unknown): string {
     case 'object': {
       if (Array.isArray(value)) return `[${value.map((item) => canonicalize(item)).join(',')}]`;
       const record = value as Record<string, unknown>;
-      const members = Object.keys(record)
-        .filter((key) => record[key] !== undefined)
-        .sort()
-        .map((key) => `${JSON.stringify(key)}:${canonicalize(record[key])}`);
-      return `{${members.join(',')}}`;
+      // Hot path (the hub hashes every ingested event): no intermediate arrays beyond the key list.
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      for (const key of keys) {
+        const member = record[key];
+        if (member === undefined) continue;
+        if (out.length > 1) out += ',';
+        out += `${quoteKey(key)}:${canonicalize(member)}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`Cannot canonicalize a value of type ${typeof value}`);
   }
+}
+
+const quotedKeys = new Map<string, string>();
+
+/** JSON-quoted key, memoised: wire objects reuse the same few dozen keys. */
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < 1024) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
