@@ -49,7 +49,9 @@ export function preparePunchInsert(
   const statement = db
     .insert(punches)
     .values(
-      Object.fromEntries(INSERT_COLUMNS.map((column) => [column, sql.placeholder(column)])) as unknown as NewPunchRecord,
+      Object.fromEntries(
+        INSERT_COLUMNS.map((column) => [column, sql.placeholder(column)]),
+      ) as unknown as NewPunchRecord,
     )
     .prepare();
   return (punch) => {
