@@ -6,7 +6,7 @@ describe('loadFaceConfig', () => {
   it('defaults to UltraFace landmarks and fr_feature', () => {
     expect(loadFaceConfig({})).toEqual({
       modelsDir: DEFAULT_MODELS_DIR,
-      detector: 'human',
+      detector: 'ultraface',
       embedder: 'fr_feature',
       threads: 1,
     });

@@ -23,6 +23,8 @@ export {
 export {
   assessAttack,
   checkActive,
+  combinePassive,
+  toObservation,
   DEFAULT_LIVENESS,
   type ActiveCheck,
   type AttackAssessment,

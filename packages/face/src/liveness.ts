@@ -5,7 +5,7 @@
  * presentation-attack detector and the product must not call it one.
  */
 import { iou } from './onnx-models';
-import type { Box, PassiveSignals, Pose } from './types';
+import type { Box, FaceAnalysis, PassiveSignals, Pose } from './types';
 
 /** off: not evaluated. warn: evaluated and reported, never blocks. block: an attack verdict refuses the punch. */
 export type AttackStrictness = 'off' | 'warn' | 'block';
@@ -56,6 +56,17 @@ export interface FrameObservation {
   pose: Pose;
   eyeAspect?: number;
   passive?: number;
+}
+
+/** The part of a frame's analysis the active check needs; undefined when no face was found. */
+export function toObservation(analysis: FaceAnalysis): FrameObservation | undefined {
+  if (!analysis.face) return undefined;
+  return {
+    box: analysis.face.box,
+    pose: analysis.face.pose,
+    ...(analysis.quality.eyeAspect === undefined ? {} : { eyeAspect: analysis.quality.eyeAspect }),
+    ...(analysis.passive ? { passive: analysis.passive.combined } : {}),
+  };
 }
 
 export interface ActiveCheck {

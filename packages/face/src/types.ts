@@ -73,7 +73,7 @@ export interface QualityReport {
   /** Mean luminance 0–255 of the aligned crop. */
   brightness: number;
   pose: Pose;
-  /** Min of the two eye aspect ratios, when known. */
+  /** The larger of the two eye aspect ratios (both eyes must be closed to count), when known. */
   eyeAspect?: number;
   /** 0–1 summary used to weight templates (1 = ideal). */
   score: number;
