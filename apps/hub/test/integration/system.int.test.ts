@@ -83,3 +83,18 @@ describe('OpenAPI', () => {
     });
   });
 });
+
+describe('health when the database is down', () => {
+  it('answers 503 with the reason, and problem-free JSON', async () => {
+    const broken = await createTestHub();
+    try {
+      await broken.database.connection.close();
+      const response = await broken.request('GET', '/health');
+      expect(response.status).toBe(503);
+      expect(response.body).toEqual({ status: 'degraded', db: 'unreachable' });
+    } finally {
+      await broken.runtime.close();
+      await broken.database.drop().catch(() => undefined);
+    }
+  });
+});

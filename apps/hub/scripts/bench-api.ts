@@ -1,0 +1,196 @@
+/**
+ * bench:api — an authenticated, org-scoped list of 50 rows under 50 concurrent connections for 10 s,
+ * against the same query behind bare Hono + postgres.js as the ceiling, in the same run.
+ *
+ *   pnpm bench:api -- --out FILE.json [--duration 10] [--connections 50]
+ *
+ * Needs a real Postgres (DATABASE_URL, default the local server); makes and drops its own database.
+ * The servers run in their own processes; on a multi-core machine each server is pinned to core 0 and
+ * the load generator to core 1, so the two do not steal from each other.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: {
+    out: { type: 'string' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+  },
+});
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const hubDir = new URL('..', import.meta.url).pathname;
+const tsx = `${hubDir}node_modules/.bin/tsx`;
+const canPin = cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
+const ROWS = 50;
+
+function start(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const command = canPin ? 'taskset' : tsx;
+  const fullArgs = canPin ? ['-c', '0', tsx, ...args] : args;
+  const child = spawn(command, fullArgs, {
+    cwd: hubDir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) resolve({ child, match });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+async function load(url: string, token?: string) {
+  const result = await autocannon({
+    url,
+    connections,
+    duration,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+  };
+}
+
+async function main() {
+  if (canPin) spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+  const name = `clockface_bench_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const children: ChildProcess[] = [];
+  try {
+    const hub = await start(
+      ['src/main.ts'],
+      {
+        DATABASE_URL: url.toString(),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        RUN_JOBS: 'false',
+        LOG_LEVEL: 'info',
+        DATA_DIR: `/tmp/${name}`,
+      },
+      /running at (http:\/\/localhost:\d+)/,
+    );
+    children.push(hub.child);
+    const hubUrl = hub.match[1]!.replace('localhost', '127.0.0.1');
+    const post = async (path: string, body: unknown, token?: string) => {
+      const response = await fetch(`${hubUrl}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+      if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+      return response.json() as Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const signup = await post('/api/auth/signup', {
+      organizationName: 'Bench Org',
+      name: 'Bench',
+      email: 'bench@example.com',
+      password: 'benchmark password 1',
+    });
+    const token = signup.tokens.accessToken as string;
+    const orgId = signup.organization.id as string;
+    for (let index = 0; index < ROWS; index++)
+      await post(
+        `/api/orgs/${orgId}/sites`,
+        { name: `Site ${String(index).padStart(2, '0')}`, address: `Street ${index}` },
+        token,
+      );
+    // A second org's rows in the same table, so the org filter has something to filter.
+    const other = await post('/api/auth/signup', {
+      organizationName: 'Other Org',
+      name: 'Other',
+      email: 'other@example.com',
+      password: 'benchmark password 2',
+    });
+    for (let index = 0; index < ROWS; index++)
+      await post(
+        `/api/orgs/${other.organization.id}/sites`,
+        { name: `Other ${index}` },
+        other.tokens.accessToken,
+      );
+
+    const ceilingServer = await start(
+      ['scripts/bench-ceiling.ts', url.toString(), orgId],
+      {},
+      /listening (\d+)/,
+    );
+    children.push(ceilingServer.child);
+    const ceilingUrl = `http://127.0.0.1:${ceilingServer.match[1]}/sites`;
+    const hubListUrl = `${hubUrl}/api/orgs/${orgId}/sites`;
+
+    // Sanity: both answer the same 50 rows.
+    const [hubRows, ceilingRows] = await Promise.all([
+      fetch(hubListUrl, { headers: { authorization: `Bearer ${token}` } }).then(
+        (r) => r.json() as Promise<{ items: unknown[] }>,
+      ),
+      fetch(ceilingUrl).then((r) => r.json() as Promise<{ items: unknown[] }>),
+    ]);
+    if (hubRows.items.length !== ROWS || ceilingRows.items.length !== ROWS)
+      throw new Error('the two endpoints do not return the same 50 rows');
+
+    // Warm both (JIT, connection pools), then measure; the ceiling last so the hub is not measured on a cold pool.
+    await autocannon({
+      url: hubListUrl,
+      connections,
+      duration: 2,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await autocannon({ url: ceilingUrl, connections, duration: 2 });
+    const measured = await load(hubListUrl, token);
+    const ceiling = await load(ceilingUrl);
+    const report = {
+      benchmark: 'api',
+      endpoint: 'GET /api/orgs/:orgId/sites (authenticated, org-scoped, RLS, 50 rows)',
+      connections,
+      duration_s: duration,
+      pinned: canPin ? 'servers on core 0, load generator on core 1' : 'not pinned',
+      requests_per_s: Math.round(measured.requestsPerSecond),
+      p50_ms: measured.p50,
+      p99_ms: measured.p99,
+      ceiling_requests_per_s: Math.round(ceiling.requestsPerSecond),
+      ceiling_p50_ms: ceiling.p50,
+      ceiling_p99_ms: ceiling.p99,
+      ratio: Math.round((measured.requestsPerSecond / ceiling.requestsPerSecond) * 1000) / 1000,
+      targets: { ratio: 0.5, p99_ms: 50 },
+    };
+    const json = JSON.stringify(report, null, 2);
+    if (values.out) writeFileSync(values.out, `${json}\n`);
+    process.stdout.write(`${json}\n`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
