@@ -11,7 +11,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
@@ -180,7 +181,12 @@ async function main() {
       targets: { ratio: 0.5, p99_ms: 50 },
     };
     const json = JSON.stringify(report, null, 2);
-    if (values.out) writeFileSync(values.out, `${json}\n`);
+    if (values.out) {
+      // Relative to where the command was run (pnpm runs scripts from the package folder).
+      const out = resolve(process.env.INIT_CWD ?? process.cwd(), values.out);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, `${json}\n`);
+    }
     process.stdout.write(`${json}\n`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
