@@ -90,11 +90,20 @@ export function listPendingPunches(db: KioskDbOrTx, params: { limit: number }): 
 /** Accepted or duplicate on the hub: stored there, never sent again. */
 export function markPunchesSynced(db: KioskDbOrTx, params: { ids: string[]; at: Date }): number {
   if (params.ids.length === 0) return 0;
-  return db
-    .update(punches)
-    .set({ status: 'synced', syncedAt: params.at.toISOString(), lastErrorCode: null, lastErrorMessage: null })
-    .where(and(inArray(punches.id, params.ids), eq(punches.status, 'pending')))
-    .run().changes;
+  return (
+    db
+      .update(punches)
+      .set({
+        status: 'synced',
+        syncedAt: params.at.toISOString(),
+        lastErrorCode: null,
+        lastErrorMessage: null,
+      })
+      // Unary `+` keeps SQLite off the (status, seq) index here: with it the planner scanned every
+      // pending row per batch (0.5–1 s per 500 acks at a 1M backlog) instead of 500 id lookups.
+      .where(and(inArray(punches.id, params.ids), sql`+${punches.status} = 'pending'`))
+      .run().changes
+  );
 }
 
 /** Rejected or conflicting on the hub: kept with the reason for `status` and review, not resent. */
