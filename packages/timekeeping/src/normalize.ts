@@ -158,7 +158,13 @@ function dedupeById(events: readonly AttendanceEvent[]): AttendanceEvent[] {
  */
 export function normalizeEvents(
   rawEvents: readonly AttendanceEvent[],
-  options: { zone: string; lockedPeriods: readonly LockedPeriod[]; duplicateWindowMinutes: number },
+  options: {
+    zone: string;
+    lockedPeriods: readonly LockedPeriod[];
+    duplicateWindowMinutes: number;
+    /** Events accounted for elsewhere (a locked period's frozen entries); skipped without a flag. */
+    skippedIds?: ReadonlySet<string>;
+  },
 ): NormalizedEvents {
   const { zone, lockedPeriods } = options;
   const exceptions: ExceptionDraft[] = [];
@@ -188,6 +194,7 @@ export function normalizeEvents(
   }[] = [];
 
   for (const e of events) {
+    if (options.skippedIds?.has(e.id)) continue;
     if (e.type === 'manual_entry') {
       const startMs = parseInstant(e.start, 'start');
       if (isLate(startMs, parseInstant(e.recordedAt, 'recordedAt'))) {

@@ -4,7 +4,7 @@ import { describe, expect } from 'vitest';
 import { projectEmployeeDays } from './project';
 import { roundPunch } from './rounding';
 import { resolveRules, type TimeRulesOverride } from './rules';
-import { localDateOf, minutesInLocalDay, offsetMsAt, startOfLocalDay } from './time';
+import { addDays, localDateOf, minutesInLocalDay, offsetMsAt, startOfLocalDay, startOfWeek } from './time';
 import type { AttendanceEvent, ProjectionInput, PunchEvent, PunchType, ShiftAssignment } from './types';
 
 const ZONES = [
@@ -244,6 +244,80 @@ describe('results do not depend on arrival order', () => {
         .map((x) => x.event);
       expect(projectEmployeeDays({ ...input, events: shuffled })).toEqual(expected);
       expect(projectEmployeeDays({ ...input, events: [...events].reverse() })).toEqual(expected);
+    },
+  );
+});
+
+describe('a locked period does not change', () => {
+  const lockedScenario = fc.record({
+    onTime: fc.array(fc.record({ type: punchType, minute: fc.integer({ min: -600, max: 8 * 1440 }) }), {
+      maxLength: 25,
+    }),
+    late: fc.array(
+      fc.record({
+        type: fc.constantFrom(
+          'clock_in',
+          'clock_out',
+          'break_start',
+          'break_end',
+          'manual',
+          'edit',
+          'delete',
+        ),
+        minute: fc.integer({ min: -600, max: 15 * 1440 }),
+        duration: fc.integer({ min: 1, max: 900 }),
+        target: fc.nat(),
+      }),
+      { maxLength: 10 },
+    ),
+    rules: fc.constantFrom<TimeRulesOverride>({}, { rounding: { stepMinutes: 15, mode: 'employee_favour' } }),
+  });
+
+  test.prop([zone, baseMs, lockedScenario], { numRuns: 200 })(
+    'events recorded after the lock leave its days and entries as they were',
+    (tz, base, s) => {
+      const monday = startOfWeek(localDateOf(base, tz), 1);
+      const weekStartMs = startOfLocalDay(monday, tz);
+      const lockedAt = isoOf(weekStartMs + 9 * 1440 * MINUTE);
+      const at = (minute: number) => isoOf(weekStartMs + minute * MINUTE);
+      const onTime: AttendanceEvent[] = s.onTime.map((e, i) => ({
+        id: `t${String(i).padStart(2, '0')}`,
+        type: e.type,
+        occurredAt: at(e.minute),
+        receivedAt: at(e.minute),
+      }));
+      const late: AttendanceEvent[] = s.late.map((e, i) => {
+        const id = `l${String(i).padStart(2, '0')}`;
+        const meta = { id, actorId: 'mgr', reason: 'late fix', recordedAt: at(10 * 1440 + i) };
+        const targetId = onTime.length > 0 ? onTime[e.target % onTime.length]!.id : 'none';
+        switch (e.type) {
+          case 'manual':
+            return { ...meta, type: 'manual_entry', start: at(e.minute), end: at(e.minute + e.duration) };
+          case 'edit':
+            return { ...meta, type: 'edit', targetId, occurredAt: at(e.minute) };
+          case 'delete':
+            return { ...meta, type: 'delete', targetId };
+          default:
+            return { id, type: e.type, occurredAt: at(e.minute), receivedAt: at(10 * 1440 + i) };
+        }
+      });
+      const week = { from: monday, to: addDays(monday, 6) };
+      const projectWith = (events: AttendanceEvent[]) =>
+        projectEmployeeDays({
+          ...baseInput(tz, events, weekStartMs, weekStartMs),
+          range: { from: addDays(monday, -7), to: addDays(monday, 13) },
+          rules: resolveRules(s.rules),
+          // Long after the lock, as when the hub recomputes: nothing in the locked week is still "open".
+          asOf: isoOf(weekStartMs + 40 * 1440 * MINUTE),
+          lockedPeriods: [{ start: week.from, end: week.to, lockedAt }],
+        });
+      const lockedPart = (p: ReturnType<typeof projectEmployeeDays>) => ({
+        days: p.days
+          .filter((d) => d.date >= week.from && d.date <= week.to)
+          .map(({ exceptionIds: _ignored, ...rest }) => rest),
+        entries: p.entries.filter((e) => e.workDate >= week.from && e.workDate <= week.to),
+      });
+      expect(lockedPart(projectWith([...onTime, ...late]))).toEqual(lockedPart(projectWith(onTime)));
     },
   );
 });

@@ -465,6 +465,108 @@ describe('locked periods', () => {
   });
 });
 
+describe('locked periods and overnight entries', () => {
+  // Week of 2026-01-05 locked at noon on the 12th; the night shift starts on Sunday the 11th.
+  const locked = [{ start: '2026-01-05', end: '2026-01-11', lockedAt: '2026-01-12T12:00:00Z' }];
+  const onTime = (e: ReturnType<typeof punch>) => ({ ...e, receivedAt: '2026-01-12T06:00:00Z' });
+  const lateArrival = (e: ReturnType<typeof punch>) => ({ ...e, receivedAt: '2026-01-13T06:00:00Z' });
+  const range = { from: '2026-01-05', to: '2026-01-18' };
+
+  it('does not let a late clock-out complete an entry of the locked week', () => {
+    const p = projectEmployeeDays(
+      input({
+        range,
+        lockedPeriods: locked,
+        events: [
+          onTime(punch('clock_in', '2026-01-11T21:00:00Z', 'in')), // Sun 22:00
+          lateArrival(punch('clock_out', '2026-01-12T05:00:00Z', 'late-out')), // Mon 06:00, arrived Tue
+        ],
+      }),
+    );
+    // The locked Sunday stays as it was locked; the stray clock-out is for the open week to sort out.
+    expect(p.entries).toMatchObject([{ workDate: '2026-01-11', status: 'missing_clock_out' }]);
+    expect(p.exceptions.map((e) => [e.workDate, e.code, e.eventIds[0]])).toEqual([
+      ['2026-01-11', 'missing_clock_out', 'in'],
+      ['2026-01-12', 'missing_clock_in', 'late-out'],
+    ]);
+  });
+
+  it('does not let a late clock-in split an entry of the locked week', () => {
+    const p = projectEmployeeDays(
+      input({
+        range,
+        lockedPeriods: locked,
+        events: [
+          onTime(punch('clock_in', '2026-01-11T21:00:00Z')),
+          onTime(punch('clock_out', '2026-01-12T05:00:00Z')),
+          lateArrival(punch('clock_in', '2026-01-12T03:00:00Z', 'late-in')), // Mon 04:00
+        ],
+      }),
+    );
+    expect(p.entries).toMatchObject([
+      { workDate: '2026-01-11', status: 'complete', grossMinutes: 480 },
+      { id: 'late-in', workDate: '2026-01-12', status: 'missing_clock_out' },
+    ]);
+    expect(day(p.days, '2026-01-11').workedMinutes).toBe(480);
+  });
+
+  it('keeps a locked manual entry whole when a late one overlaps it', () => {
+    const meta = { actorId: 'mgr', reason: 'r' };
+    const p = projectEmployeeDays(
+      input({
+        range,
+        lockedPeriods: locked,
+        events: [
+          {
+            id: 'm-locked',
+            type: 'manual_entry',
+            start: '2026-01-11T22:00:00Z',
+            end: '2026-01-12T06:00:00Z',
+            ...meta,
+            recordedAt: '2026-01-12T07:00:00Z',
+          },
+          {
+            id: 'm-late',
+            type: 'manual_entry',
+            start: '2026-01-12T05:00:00Z',
+            end: '2026-01-12T09:00:00Z',
+            ...meta,
+            recordedAt: '2026-01-13T07:00:00Z',
+          },
+        ],
+      }),
+    );
+    expect(day(p.days, '2026-01-11').workedMinutes).toBe(480);
+    expect(day(p.days, '2026-01-12').workedMinutes).toBe(180);
+    expect(codes(p)).toEqual(['overlapping_entries']);
+  });
+
+  it('ignores a late deletion of a locked punch, and flags it', () => {
+    const p = projectEmployeeDays(
+      input({
+        range,
+        lockedPeriods: locked,
+        events: [
+          onTime(punch('clock_in', '2026-01-09T07:00:00Z', 'in')),
+          onTime(punch('clock_out', '2026-01-09T15:00:00Z', 'out')),
+          {
+            id: 'del',
+            type: 'delete',
+            targetId: 'out',
+            actorId: 'mgr',
+            reason: 'r',
+            recordedAt: '2026-01-20T00:00:00Z',
+          },
+        ],
+      }),
+    );
+    expect(day(p.days, '2026-01-09').workedMinutes).toBe(480);
+    expect(p.exceptions.map((e) => [e.code, e.eventIds[0]])).toEqual([
+      ['late_event_in_locked_period', 'del'],
+    ]);
+  });
+});
+
 describe('compliance', () => {
   it('flags a long day, short rest and a missing required break', () => {
     const p = projectEmployeeDays(

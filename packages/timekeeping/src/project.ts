@@ -4,7 +4,7 @@
  * event order gives the same output, which is what lets the hub recompute after late events.
  */
 import { AppError, type AppErrorIssue } from '@clockface/core';
-import { type ExceptionDraft, normalizeEvents, validateEvents } from './normalize';
+import { type ExceptionDraft, type ManualEntry, normalizeEvents, validateEvents } from './normalize';
 import { applyWeeklyOvertime, type DailySplit, mergeOvertime, splitDailyOvertime } from './overtime';
 import { pairPunches, type RawEntry } from './pairing';
 import { roundPunch, truncateToMinute } from './rounding';
@@ -24,7 +24,9 @@ import {
   toIso,
 } from './time';
 import type {
+  AttendanceEvent,
   BreakRecord,
+  LockedPeriod,
   IsoInstant,
   LocalDate,
   Projection,
@@ -48,6 +50,8 @@ interface PlacedEntry {
   overlapMinutes: number;
   breaks: { id: string; startMs: number | null; endMs: number | null; minutes: number }[];
   breakMinutes: number;
+  /** Taken as-is from a locked period's lock-time projection. */
+  isFrozen: boolean;
 }
 
 /**
@@ -83,8 +87,10 @@ function computeDates(range: { from: LocalDate; to: LocalDate }, weekStart: Week
  * Projects one employee's events over `input.range`.
  *
  * Rules, in the order they apply (README.md has the reasoning):
- * 1. Events are de-duplicated by id, filtered against locked periods, adjusted by edit/delete
- *    events in recorded order, sorted by `occurredAt` then id, and cleared of double taps.
+ * 0. Locked periods keep the entries projected from the events recorded before their lock; later
+ *    events that would change them are flagged `late_event_in_locked_period` instead.
+ * 1. Events are de-duplicated by id, adjusted by edit/delete events in recorded order, sorted by
+ *    `occurredAt` then id, and cleared of double taps.
  * 2. Punches pair clock_in → clock_out with breaks inside; manual entries are entries as given.
  * 3. Each entry belongs to the date of the shift it matches (the date the shift starts), otherwise to
  *    the local date of its clock-in. Entries are never split at midnight.
@@ -117,38 +123,104 @@ export function projectEmployeeDays(input: ProjectionInput): Projection {
   const { computeFrom, computeTo } = computeDates(input.range, input.weekStart);
   const inRange = (date: LocalDate) => date >= input.range.from && date <= input.range.to;
 
-  const normalized = normalizeEvents(input.events, {
-    zone,
-    lockedPeriods: input.lockedPeriods ?? [],
-    duplicateWindowMinutes: rules.duplicateWindowMinutes,
-  });
-  const drafts: ExceptionDraft[] = [...normalized.exceptions];
-  const paired = pairPunches(normalized.punches, { asOfMs, maxOpenEntryMinutes: rules.maxOpenEntryMinutes });
-  drafts.push(...paired.exceptions);
-
-  const rawEntries: RawEntry[] = [
-    ...paired.entries,
-    ...normalized.manualEntries.map((m): RawEntry => ({
-      id: m.id,
-      kind: 'manual',
-      status: 'complete',
-      startMs: m.startMs,
-      endMs: m.endMs,
-      breaks: [],
-      unplacedBreakMinutes: m.breakMinutes,
-      projectId: m.projectId,
-      taskId: m.taskId,
-      eventIds: m.eventIds,
-    })),
-  ];
-
   const shiftInstances = (input.shifts ?? [])
     .map((a) => toShiftInstance(a, zone))
-    .sort((a, b) => a.startMs - b.startMs || (a.shiftId < b.shiftId ? -1 : a.shiftId > b.shiftId ? 1 : 0));
+    .sort((a, b) => a.startMs - b.startMs || compareStrings(a.shiftId, b.shiftId));
 
-  const placed = rawEntries.map((raw) => placeEntry(raw, shiftInstances, rules, zone));
-  placed.sort((a, b) => a.raw.startMs - b.raw.startMs || compareStrings(a.raw.id, b.raw.id));
-  markOverlaps(placed, drafts);
+  // Locked periods are immutable: their entries are the ones projected from the events recorded
+  // before the lock ("freezes", built in lock order). Later events cannot change them; they are
+  // flagged instead and apply to open periods only. With no locked period this is a single build.
+  const lockedPeriods = input.lockedPeriods ?? [];
+  const recordedAtById = lockedPeriods.length > 0 ? recordedAtOf(input.events) : new Map<string, number>();
+  const freezes: Freeze[] = [];
+  const isFrozenDate = (date: LocalDate) =>
+    freezes.some((f) => date >= f.period.start && date <= f.period.end);
+
+  const build = (cutoffMs: number | null) => {
+    const events =
+      cutoffMs === null
+        ? input.events
+        : input.events.filter((e) => (recordedAtById.get(e.id) ?? -Infinity) <= cutoffMs);
+    const frozenDateOf = new Map<string, LocalDate>();
+    for (const f of freezes)
+      for (const e of f.entries) for (const id of e.raw.eventIds) frozenDateOf.set(id, e.workDate);
+    const drafts: ExceptionDraft[] = [];
+    // An edit or delete of an event a frozen entry is made of was recorded after that lock (edits
+    // recorded before it are part of the frozen entry): it is not applied, and flagged on the locked day.
+    const skipped = new Set(frozenDateOf.keys());
+    for (const e of events) {
+      if (e.type !== 'edit' && e.type !== 'delete') continue;
+      const lockedDate = frozenDateOf.get(e.targetId);
+      if (lockedDate === undefined || frozenDateOf.has(e.id)) continue;
+      skipped.add(e.id);
+      drafts.push({
+        code: 'late_event_in_locked_period',
+        severity: 'warning',
+        workDate: lockedDate,
+        eventIds: [e.id, e.targetId],
+        message:
+          'Recorded after its timesheet period was locked; not applied. Adjust it in the next open period.',
+      });
+    }
+    const normalized = normalizeEvents(events, {
+      zone,
+      lockedPeriods,
+      duplicateWindowMinutes: rules.duplicateWindowMinutes,
+      skippedIds: skipped,
+    });
+    const paired = pairPunches(normalized.punches, {
+      asOfMs,
+      maxOpenEntryMinutes: rules.maxOpenEntryMinutes,
+    });
+    const placed: PlacedEntry[] = [];
+    for (const raw of [...paired.entries, ...normalized.manualEntries.map(manualToRawEntry)]) {
+      const entry = placeEntry(raw, shiftInstances, rules, zone);
+      if (!isFrozenDate(entry.workDate)) {
+        placed.push(entry);
+        continue;
+      }
+      // Work for a locked day that the lock-time projection did not have: new events made it.
+      drafts.push({
+        code: 'late_event_in_locked_period',
+        severity: 'warning',
+        workDate: entry.workDate,
+        eventIds: [...raw.eventIds],
+        entryId: raw.id,
+        message:
+          'Recorded after its timesheet period was locked; not applied. Adjust it in the next open period.',
+      });
+    }
+    for (const f of freezes) placed.push(...f.entries.map((e) => ({ ...e, overlapMinutes: 0 })));
+    placed.sort((a, b) => a.raw.startMs - b.raw.startMs || compareStrings(a.raw.id, b.raw.id));
+    const own = [...normalized.exceptions, ...paired.exceptions];
+    markOverlaps(placed, own);
+    for (const d of own) {
+      // A frozen day keeps the exceptions it had at lock time; only "late" flags are added to it.
+      if (d.code === 'late_event_in_locked_period' || !isFrozenDate(draftDate(d, zone))) drafts.push(d);
+    }
+    for (const f of freezes) drafts.push(...f.drafts);
+    return { normalized, placed, drafts };
+  };
+
+  const locks = lockedPeriods
+    .map((period) => ({ period, lockedMs: parseInstant(period.lockedAt, 'lockedAt') }))
+    .sort((a, b) => a.lockedMs - b.lockedMs || compareStrings(a.period.start, b.period.start));
+  for (const { period, lockedMs } of locks) {
+    // Nothing recorded after the lock: the final build is the lock-time build for this period.
+    if (![...recordedAtById.values()].some((at) => at > lockedMs)) continue;
+    const atLock = build(lockedMs);
+    const inPeriod = (date: LocalDate) => date >= period.start && date <= period.end;
+    const entries = atLock.placed.filter((p) => !p.isFrozen && inPeriod(p.workDate));
+    freezes.push({
+      period,
+      entries: entries.map((e) => ({ ...e, isFrozen: true })),
+      eventIds: new Set(entries.flatMap((e) => e.raw.eventIds)),
+      drafts: atLock.drafts.filter(
+        (d) => d.code !== 'late_event_in_locked_period' && inPeriod(draftDate(d, zone)),
+      ),
+    });
+  }
+  const { normalized, placed, drafts } = build(null);
 
   // Far-from-shift: judged per punch, only for employees who have a schedule at all.
   if (shiftInstances.length > 0) {
@@ -324,6 +396,45 @@ export function projectEmployeeDays(input: ProjectionInput): Projection {
   };
 }
 
+function manualToRawEntry(m: ManualEntry): RawEntry {
+  return {
+    id: m.id,
+    kind: 'manual',
+    status: 'complete',
+    startMs: m.startMs,
+    endMs: m.endMs,
+    breaks: [],
+    unplacedBreakMinutes: m.breakMinutes,
+    projectId: m.projectId,
+    taskId: m.taskId,
+    eventIds: m.eventIds,
+  };
+}
+
+/** When each event reached the system: `receivedAt` for punches (null: on time), `recordedAt` otherwise. */
+function recordedAtOf(events: readonly AttendanceEvent[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of events) {
+    const at = 'recordedAt' in e ? e.recordedAt : e.receivedAt;
+    if (at) out.set(e.id, Math.max(out.get(e.id) ?? -Infinity, parseInstant(at, 'recordedAt')));
+  }
+  return out;
+}
+
+interface Freeze {
+  period: LockedPeriod;
+  /** The period's entries as projected at lock time. */
+  entries: PlacedEntry[];
+  /** Every event those entries are made of (punches, manual entries, edits applied before the lock). */
+  eventIds: ReadonlySet<string>;
+  /** The period's exceptions at lock time. */
+  drafts: ExceptionDraft[];
+}
+
+function draftDate(d: ExceptionDraft, zone: string): LocalDate {
+  return d.workDate ?? localDateOf(d.atMs ?? 0, zone);
+}
+
 function placeEntry(
   raw: RawEntry,
   shifts: readonly ShiftInstance[],
@@ -344,6 +455,7 @@ function placeEntry(
       overlapMinutes: 0,
       breaks: [],
       breakMinutes: 0,
+      isFrozen: false,
     };
   }
   // Rounding in and out independently can cross them on a very short entry; it then counts zero.
@@ -373,6 +485,7 @@ function placeEntry(
     overlapMinutes: 0,
     breaks,
     breakMinutes: Math.min(grossMinutes, sum(breaks.map((b) => b.minutes))),
+    isFrozen: false,
   };
 }
 
@@ -390,32 +503,35 @@ function markOverlaps(placed: readonly PlacedEntry[], drafts: ExceptionDraft[]):
       a.raw.startMs - b.raw.startMs ||
       compareStrings(a.raw.id, b.raw.id),
   );
-  let latestEnd = -Infinity;
+  let latest: PlacedEntry | null = null;
   for (const entry of byRoundedStart) {
-    if (entry.roundedStartMs < latestEnd) {
-      entry.overlapMinutes =
-        (Math.min(entry.roundedEndMs!, latestEnd) - entry.roundedStartMs) / MS_PER_MINUTE;
+    if (latest && entry.roundedStartMs < latest.roundedEndMs!) {
+      const overlap =
+        (Math.min(entry.roundedEndMs!, latest.roundedEndMs!) - entry.roundedStartMs) / MS_PER_MINUTE;
+      // A frozen (locked) entry never gives up minutes; the open-period entry does.
+      if (entry.isFrozen && !latest.isFrozen) latest.overlapMinutes += overlap;
+      else entry.overlapMinutes += overlap;
     }
-    latestEnd = Math.max(latestEnd, entry.roundedEndMs!);
+    if (!latest || entry.roundedEndMs! > latest.roundedEndMs!) latest = entry;
   }
   // `placed` is in raw start order.
-  let latest: PlacedEntry | null = null;
+  let latestRaw: PlacedEntry | null = null;
   for (const entry of complete) {
-    if (latest && entry.raw.startMs < latest.raw.endMs!) {
+    if (latestRaw && entry.raw.startMs < latestRaw.raw.endMs! && !(entry.isFrozen && latestRaw.isFrozen)) {
       drafts.push({
         code: 'overlapping_entries',
         severity: 'error',
         workDate: entry.workDate,
-        eventIds: [latest.raw.id, entry.raw.id],
+        eventIds: [latestRaw.raw.id, entry.raw.id],
         entryId: entry.raw.id,
         key: entry.raw.id,
         minutes: Math.floor(
-          (Math.min(entry.raw.endMs!, latest.raw.endMs!) - entry.raw.startMs) / MS_PER_MINUTE,
+          (Math.min(entry.raw.endMs!, latestRaw.raw.endMs!) - entry.raw.startMs) / MS_PER_MINUTE,
         ),
-        message: `Entry overlaps entry ${latest.raw.id}; the overlapping time is counted once.`,
+        message: `Entry overlaps entry ${latestRaw.raw.id}; the overlapping time is counted once.`,
       });
     }
-    if (!latest || entry.raw.endMs! > latest.raw.endMs!) latest = entry;
+    if (!latestRaw || entry.raw.endMs! > latestRaw.raw.endMs!) latestRaw = entry;
   }
 }
 
