@@ -15,6 +15,7 @@ import { withOrgMember } from './middleware/with-org-member';
 import { withUserAuth } from './middleware/with-user-auth';
 import { adminRoutes } from './routes/admin.routes';
 import { authRoutes } from './routes/auth.routes';
+import { employeeRoutes } from './routes/employees.routes';
 import { invitationRoutes } from './routes/invitations.routes';
 import { orgRoutes } from './routes/orgs.routes';
 import { createRouter } from './routes/router';
@@ -91,6 +92,7 @@ export function createApp(deps: HubDeps) {
   app.route('/', orgRoutes(deps));
   app.route('/', invitationRoutes(deps));
   app.route('/', structureRoutes(deps));
+  app.route('/', employeeRoutes(deps));
   app.route('/', adminRoutes(deps));
   registerApiDocs(app, deps);
 

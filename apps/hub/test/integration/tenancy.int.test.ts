@@ -26,7 +26,13 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
     email: `invitee-${key}@example.com`,
     role: 'employee',
   });
-  for (const response of [department, site, role, invitation]) expect(response.status).toBe(201);
+  const employee = await as('POST', '/employees', {
+    code: `E-${key}`,
+    name: `Employee ${key}`,
+    departmentId: department.body.id,
+    pin: '1234',
+  });
+  for (const response of [department, site, role, invitation, employee]) expect(response.status).toBe(201);
   ids[key] = {
     orgId: owner.orgId,
     userId: owner.userId,
@@ -34,6 +40,7 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
     siteId: site.body.id,
     roleId: role.body.id,
     invitationId: invitation.body.id,
+    employeeId: employee.body.id,
   };
 }
 
@@ -55,6 +62,9 @@ function validBody(method: string, path: string): unknown {
   if (path.endsWith('/roles') || path.endsWith('/roles/:roleId'))
     return { name: 'Probe role', permissions: [] };
   if (path.endsWith('/invitations')) return { email: 'probe@example.com', role: 'employee' };
+  if (path.endsWith('/terminate')) return { terminationDate: '2026-12-31' };
+  if (path.endsWith('/employees')) return { code: 'PROBE', name: 'Probe' };
+  if (path.endsWith('/employees/:employeeId')) return { name: 'Probe' };
   if (/\/(departments|sites)(\/:\w+)?$/.test(path) || path === '/api/orgs/:orgId') return { name: 'Probe' };
   throw new Error(`No probe body for ${method} ${path}: add one so the isolation test covers this route`);
 }

@@ -3,3 +3,4 @@ export * from './common';
 export * from './permissions';
 export * from './auth';
 export * from './orgs';
+export * from './employees';

@@ -15,6 +15,8 @@ export const PERMISSIONS = [
   'sites.read',
   'sites.write',
   'audit.read',
+  'employees.read',
+  'employees.write',
 ] as const;
 export type TPermission = (typeof PERMISSIONS)[number];
 export const ZPermission = z.enum(PERMISSIONS);
@@ -24,7 +26,7 @@ export type TBuiltInRole = (typeof BUILT_IN_ROLES)[number];
 export const ZRole = z.enum([...BUILT_IN_ROLES, 'custom']);
 export type TRole = z.infer<typeof ZRole>;
 
-const READ_STRUCTURE: TPermission[] = ['members.read', 'departments.read', 'sites.read'];
+const READ_STRUCTURE: TPermission[] = ['members.read', 'departments.read', 'sites.read', 'employees.read'];
 
 /** Owners hold everything; only an owner may make or unmake another owner (checked in the service). */
 export const BUILT_IN_ROLE_PERMISSIONS: Record<TBuiltInRole, readonly TPermission[]> = {

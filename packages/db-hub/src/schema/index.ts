@@ -5,5 +5,6 @@ export * from './memberships';
 export * from './invitations';
 export * from './structure';
 export * from './audit';
+export * from './employees';
 export * from './platform';
 export { APP_ROLE } from './columns';

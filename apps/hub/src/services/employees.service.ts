@@ -1,0 +1,241 @@
+/** @module Employees: the people who clock in. Terminated and deleted employees keep their history. */
+import { AppError } from '@clockface/core';
+import type { Database } from '@clockface/db-hub';
+import {
+  createEmployee,
+  findDepartment,
+  findEmployee,
+  findMember,
+  findSite,
+  listEmployees,
+  updateEmployee,
+  type EmployeeChanges,
+  type EmployeeRow,
+} from '@clockface/db-hub/queries';
+import type { ActorContext, HubDeps } from '../deps';
+import { hashPassword } from '../security/passwords';
+import { recordAudit } from './audit.service';
+
+export function toEmployee(row: EmployeeRow) {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    email: row.email,
+    userId: row.userId,
+    departmentId: row.departmentId,
+    homeSiteId: row.homeSiteId,
+    employmentType: row.employmentType,
+    payType: row.payType,
+    hireDate: row.hireDate,
+    terminationDate: row.terminationDate,
+    status: row.status,
+    hasPin: row.pinHash !== null,
+    phone: row.phone,
+    emergencyContactName: row.emergencyContactName,
+    emergencyContactPhone: row.emergencyContactPhone,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export interface EmployeeInput {
+  code?: string | undefined;
+  name?: string | undefined;
+  email?: string | null | undefined;
+  userId?: string | null | undefined;
+  departmentId?: string | null | undefined;
+  homeSiteId?: string | null | undefined;
+  employmentType?: EmployeeRow['employmentType'] | undefined;
+  payType?: EmployeeRow['payType'] | undefined;
+  hireDate?: string | null | undefined;
+  pin?: string | null | undefined;
+  phone?: string | null | undefined;
+  emergencyContactName?: string | null | undefined;
+  emergencyContactPhone?: string | null | undefined;
+}
+
+/** References must be this org's own live records; another org's ids fail exactly like unknown ids. */
+async function assertReferences(tx: Database, orgId: string, input: EmployeeInput) {
+  const issues: { path: string; message: string }[] = [];
+  if (input.departmentId && !(await findDepartment(tx, { orgId, departmentId: input.departmentId }))) {
+    issues.push({ path: 'departmentId', message: 'No such department' });
+  }
+  if (input.homeSiteId && !(await findSite(tx, { orgId, siteId: input.homeSiteId }))) {
+    issues.push({ path: 'homeSiteId', message: 'No such site' });
+  }
+  if (input.userId && !(await findMember(tx, { orgId, userId: input.userId }))) {
+    issues.push({ path: 'userId', message: 'No member of this organisation has that user id' });
+  }
+  if (issues.length > 0)
+    throw new AppError('VALIDATION_FAILED', { message: 'Some references do not exist', issues });
+}
+
+async function toChanges(input: EmployeeInput): Promise<EmployeeChanges> {
+  const { pin, ...rest } = input;
+  const changes: EmployeeChanges = Object.fromEntries(
+    Object.entries(rest).filter(([, value]) => value !== undefined),
+  );
+  if (changes.email) changes.email = changes.email.trim().toLowerCase();
+  if (pin !== undefined) changes.pinHash = pin === null ? null : await hashPassword(pin);
+  return changes;
+}
+
+function duplicateCode(error: unknown): never {
+  if (
+    (error as { code?: string; cause?: { code?: string } })?.cause?.code === '23505' ||
+    (error as { code?: string })?.code === '23505'
+  ) {
+    throw new AppError('CONFLICT', {
+      message: 'Another employee already has this code',
+      issues: [{ path: 'code', message: 'Already in use' }],
+    });
+  }
+  throw error;
+}
+
+const encodeCursor = (row: EmployeeRow) =>
+  Buffer.from(JSON.stringify([row.name, row.id])).toString('base64url');
+function decodeCursor(cursor: string | undefined) {
+  if (!cursor) return undefined;
+  try {
+    const [name, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof name === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return { name, id };
+  } catch {
+    // fall through to the validation error
+  }
+  throw new AppError('VALIDATION_FAILED', {
+    message: 'The cursor is not one this API returned',
+    issues: [{ path: 'cursor', message: 'Invalid cursor' }],
+  });
+}
+
+export async function listOrgEmployees(
+  tx: Database,
+  params: {
+    orgId: string;
+    limit: number;
+    cursor?: string | undefined;
+    status?: EmployeeRow['status'] | undefined;
+    departmentId?: string | undefined;
+    homeSiteId?: string | undefined;
+    q?: string | undefined;
+  },
+) {
+  const rows = await listEmployees(tx, {
+    orgId: params.orgId,
+    limit: params.limit,
+    after: decodeCursor(params.cursor),
+    status: params.status,
+    departmentId: params.departmentId,
+    homeSiteId: params.homeSiteId,
+    search: params.q,
+  });
+  const items = rows.slice(0, params.limit);
+  return {
+    items: items.map(toEmployee),
+    nextCursor: rows.length > params.limit ? encodeCursor(items.at(-1)!) : null,
+  };
+}
+
+export async function getOrgEmployee(tx: Database, orgId: string, employeeId: string) {
+  const employee = await findEmployee(tx, { orgId, employeeId });
+  if (!employee) throw new AppError('NOT_FOUND', { message: 'No such employee' });
+  return toEmployee(employee);
+}
+
+export async function createOrgEmployee(
+  tx: Database,
+  actor: ActorContext,
+  orgId: string,
+  input: EmployeeInput & { code: string; name: string },
+) {
+  await assertReferences(tx, orgId, input);
+  const changes = await toChanges(input);
+  const employee = await createEmployee(tx, { ...changes, orgId, code: input.code, name: input.name }).catch(
+    duplicateCode,
+  );
+  await recordAudit(tx, actor, {
+    orgId,
+    action: 'employee.created',
+    entityType: 'employee',
+    entityId: employee.id,
+    after: toEmployee(employee),
+  });
+  return toEmployee(employee);
+}
+
+export async function updateOrgEmployee(
+  tx: Database,
+  actor: ActorContext,
+  orgId: string,
+  employeeId: string,
+  input: EmployeeInput,
+) {
+  const before = await findEmployee(tx, { orgId, employeeId });
+  if (!before) throw new AppError('NOT_FOUND', { message: 'No such employee' });
+  await assertReferences(tx, orgId, input);
+  const after = (await updateEmployee(tx, { orgId, employeeId, changes: await toChanges(input) }).catch(
+    duplicateCode,
+  ))!;
+  await recordAudit(tx, actor, {
+    orgId,
+    action: input.pin !== undefined ? 'employee.updated_with_pin' : 'employee.updated',
+    entityType: 'employee',
+    entityId: employeeId,
+    before: toEmployee(before),
+    after: toEmployee(after),
+  });
+  return toEmployee(after);
+}
+
+/** Ends employment on a date: history stays, the employee drops off kiosks at their next roster sync. */
+export async function terminateOrgEmployee(
+  tx: Database,
+  actor: ActorContext,
+  orgId: string,
+  employeeId: string,
+  terminationDate: string,
+) {
+  const before = await findEmployee(tx, { orgId, employeeId });
+  if (!before) throw new AppError('NOT_FOUND', { message: 'No such employee' });
+  if (before.hireDate && terminationDate < before.hireDate) {
+    throw new AppError('VALIDATION_FAILED', {
+      message: `The termination date ${terminationDate} is before the hire date ${before.hireDate}`,
+      issues: [{ path: 'terminationDate', message: 'Before the hire date' }],
+    });
+  }
+  const after = (await updateEmployee(tx, {
+    orgId,
+    employeeId,
+    changes: { status: 'terminated', terminationDate, pinHash: null },
+  }))!;
+  await recordAudit(tx, actor, {
+    orgId,
+    action: 'employee.terminated',
+    entityType: 'employee',
+    entityId: employeeId,
+    before: toEmployee(before),
+    after: toEmployee(after),
+  });
+  return toEmployee(after);
+}
+
+export async function deleteOrgEmployee(
+  deps: HubDeps,
+  tx: Database,
+  actor: ActorContext,
+  orgId: string,
+  employeeId: string,
+) {
+  const before = await findEmployee(tx, { orgId, employeeId });
+  if (!before) throw new AppError('NOT_FOUND', { message: 'No such employee' });
+  await updateEmployee(tx, { orgId, employeeId, changes: { deletedAt: deps.clock.now(), pinHash: null } });
+  await recordAudit(tx, actor, {
+    orgId,
+    action: 'employee.deleted',
+    entityType: 'employee',
+    entityId: employeeId,
+    before: toEmployee(before),
+  });
+}
