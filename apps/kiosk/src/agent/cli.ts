@@ -13,13 +13,14 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
-import { ZPunchType } from '@clockface/contracts/sync';
+import { MAX_EVENTS_PER_BATCH, ZPunchType } from '@clockface/contracts/sync';
 import { AppError, systemClock } from '@clockface/core';
 import { loadConfig, type AgentConfig } from './config';
 import { openAgentStore, requireIdentity } from './db';
 import { createReplayFrameSource, createWebcamFrameSource } from './frame-sources';
 import { getAgentStatus, loadSettings, runAgent, type AgentStatus } from './index';
 import { createPunchService } from './punch.service';
+import { createSyncClient, runSyncLoop } from './sync-loop';
 
 const USAGE = `Usage: kiosk-agent <command> [options]
 
@@ -29,8 +30,8 @@ Commands:
                                           default: the next action from the employee's last punch).
                                           --pin - reads the PIN from stdin (keeps it out of the process list)
   run [--frames DIR] [--fps N] [--camera DEVICE] [--max-frames N]
-                                          Run the agent headless: read frames (replay a directory of images,
-                                          or a webcam through fswebcam) until Ctrl-C
+                                          Run the agent headless until Ctrl-C: read frames (replay a directory
+                                          of images, or a webcam through fswebcam) and sync with the hub
   provision --hub URL --token TOKEN [--name NAME] [--force]
                                           Register this kiosk with a hub (not available yet)
 
@@ -104,7 +105,6 @@ function printStatus(status: AgentStatus): void {
   lines.push(
     `  last sync:    ${s.lastSuccessAt ?? 'never'}${s.lastError ? `; last error ${s.lastError.code}: ${s.lastError.message}` : ''}`,
   );
-  if (!s.isAvailable) lines.push("  sync:         not available yet (waits for the hub's device API)");
   const v = status.settings.values;
   lines.push(
     `  settings:     ${status.settings.source === 'hub' ? `from hub at ${status.settings.receivedAt}` : 'defaults'} — ${v.recognition.consecutiveFrames} frames, threshold ${v.recognition.matchThreshold}, duplicate window ${v.duplicateWindowSeconds} s, PAD ${v.padMode}`,
@@ -181,14 +181,34 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
       '  recognition:  not wired yet (packages/face): frames are read but not matched; PIN punches work',
     );
     console.log(
-      "  sync:         not available yet (waits for the hub's device API); punches queue in the outbox",
+      `  sync:         ${identity.hubUrl} (punches queue in the outbox while the hub is unreachable)`,
     );
+    const syncClient = createSyncClient({
+      store,
+      clock: systemClock,
+      appVersion: config.appVersion,
+      signal: controller.signal,
+      batchSize: loadSettings(store).batchSize ?? MAX_EVENTS_PER_BATCH,
+    });
+    let lastSyncMessage = '';
+    const syncLoop = runSyncLoop(syncClient, {
+      signal: controller.signal,
+      onResult: (result) => {
+        const message = 'message' in result ? `${result.kind}: ${result.message}` : result.kind;
+        // Print changes only: a hub that is down for a day must not flood the log.
+        if (message !== lastSyncMessage && result.kind !== 'idle') console.log(`  sync ${message}`);
+        lastSyncMessage = message;
+      },
+    });
     const summary = await runAgent({
       store,
       frameSource,
       signal: controller.signal,
       ...(maxFrames === undefined ? {} : { maxFrames }),
     });
+    // Must abort before awaiting: the sync loop only ends on abort or a stop (revoked, key lost).
+    controller.abort();
+    await syncLoop;
     console.log(`Stopped after ${summary.frames} frames (${summary.recorded} punches recorded).`);
   } finally {
     process.off('SIGINT', stop);

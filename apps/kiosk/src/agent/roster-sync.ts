@@ -21,6 +21,8 @@ import { requireDataKey, requireIdentity, type AgentStore } from './db';
 export const ROSTER_CURSOR = 'roster';
 
 export interface RosterApplyResult {
+  cursor: string;
+  hasMore: boolean;
   employees: number;
   pinHashes: number;
   templates: number;
@@ -73,6 +75,8 @@ export function applyRosterDelta(store: AgentStore, input: unknown, clock: Clock
       }
       saveCursor(tx, { name: ROSTER_CURSOR, value: delta.cursor, at });
       return {
+        cursor: delta.cursor,
+        hasMore: delta.hasMore,
         employees: delta.employees.length,
         pinHashes: delta.pinHashes.length,
         templates: delta.templates.length,

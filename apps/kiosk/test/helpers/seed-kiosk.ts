@@ -3,10 +3,10 @@
  * through db-kiosk and the agent's own roster path: the hub's device API does not exist yet.
  * Real SQLite file, real data key file, real Ed25519 key, real argon2id hashes.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { hash as hashArgon2 } from '@node-rs/argon2';
-import { exportJWK } from 'jose';
+import { exportJWK, type JWK } from 'jose';
 import type { TKioskSettings } from '@clockface/contracts/sync';
 import { ManualClock } from '@clockface/core';
 import { saveDeviceIdentity } from '@clockface/db-kiosk';
@@ -46,12 +46,8 @@ const PIN_HASH_OPTIONS = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 
 export async function seedKiosk(
   dataDir: string,
-  options: { settings?: TKioskSettings; employees?: (typeof ADA)[] } = {},
-): Promise<{
-  store: AgentStore;
-  privateKey: ReturnType<typeof generateKeyPairSync>['privateKey'];
-  kid: string;
-}> {
+  options: { settings?: TKioskSettings; employees?: (typeof ADA)[]; hubUrl?: string; audience?: string } = {},
+): Promise<{ store: AgentStore; privateKey: KeyObject; kid: string; publicJwk: JWK }> {
   const store = openAgentStore(storeConfig(dataDir));
   const dataKey = requireDataKey(store);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -62,8 +58,8 @@ export async function seedKiosk(
     orgId: ORG_ID,
     siteId: null,
     name: 'Test kiosk',
-    hubUrl: 'https://hub.example',
-    audience: 'https://hub.example/api/sync',
+    hubUrl: options.hubUrl ?? 'https://hub.example',
+    audience: options.audience ?? 'https://hub.example/api/sync',
     kid,
     publicJwk: JSON.stringify(jwk),
     privateKey,
@@ -91,5 +87,5 @@ export async function seedKiosk(
     },
     new ManualClock('2026-11-01T00:00:00Z'),
   );
-  return { store, privateKey, kid };
+  return { store, privateKey, kid, publicJwk: jwk };
 }

@@ -1,4 +1,4 @@
-import { eq, isNull } from 'drizzle-orm';
+import { eq, inArray, isNull } from 'drizzle-orm';
 import { uuidv7 } from '@clockface/core';
 import type { KioskDbOrTx } from '../open';
 import { kioskSettings, securityEvents, syncCursors, syncStatus } from '../schema/index';
@@ -90,4 +90,13 @@ export function listUnsentSecurityEvents(db: KioskDbOrTx, params: { limit: numbe
 export function listSecurityEvents(db: KioskDbOrTx, params: { kind?: string }): SecurityEventRecord[] {
   const query = db.select().from(securityEvents);
   return params.kind ? query.where(eq(securityEvents.kind, params.kind)).all() : query.all();
+}
+
+/** The hub acknowledged these security events (in a heartbeat); they are not sent again. */
+export function markSecurityEventsSent(db: KioskDbOrTx, params: { ids: string[]; at: Date }): void {
+  if (params.ids.length === 0) return;
+  db.update(securityEvents)
+    .set({ sentAt: params.at.toISOString() })
+    .where(inArray(securityEvents.id, params.ids))
+    .run();
 }

@@ -1,0 +1,447 @@
+/**
+ * The sync worker: pushes outbox batches, pulls roster deltas, sends heartbeats, against the hub's
+ * device API (SYNC_PATHS in @clockface/contracts/sync). Single flight; every request carries a fresh
+ * device JWT for exactly that method and URL. It returns results and never throws into its caller
+ * (STYLE.md Errors §5): failures are recorded in sync_status and on the outbox rows.
+ *
+ * Crash safety: outbox rows change state only when an ack is applied (one transaction). A crash or a
+ * lost response before that resends the same events; the hub answers `duplicate` (idempotent by id).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  MAX_EVENTS_PER_BATCH,
+  SYNC_PATHS,
+  SYNC_PROTOCOL_VERSION,
+  ZBatchAck,
+  type THeartbeat,
+} from '@clockface/contracts/sync';
+import { isAppError, type Clock } from '@clockface/core';
+import {
+  findCursor,
+  findDevicePrivateKey,
+  listUnsentSecurityEvents,
+  markDeviceRevoked,
+  markSecurityEventsSent,
+  recordPunchAttempt,
+  recordSyncFailure,
+  recordSyncSuccess,
+  updateClockOffset,
+  wipeBiometricData,
+} from '@clockface/db-kiosk';
+import {
+  backoffDelayMs,
+  classifyResponse,
+  mintDeviceToken,
+  type BackoffOptions,
+  type SyncOutcome,
+} from '@clockface/sync-protocol';
+import { requireDataKey, requireIdentity, type AgentStore } from './db';
+import { applyBatchAck, buildNextBatch } from './outbox';
+import type { Recognizer } from './recognizer';
+import { ROSTER_CURSOR, applyRosterDelta } from './roster-sync';
+import { getAgentStatus } from './status';
+
+/** Per-request timeout: a hung hub must not stall the loop. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Batches pushed per cycle before the roster and heartbeat get a turn. */
+const MAX_BATCHES_PER_CYCLE = 20;
+/** Roster pages pulled per cycle. */
+const MAX_ROSTER_PAGES_PER_CYCLE = 50;
+
+/**
+ * Revocation (DEV-04, BIO-09): mark the device revoked, delete templates, PIN hashes and roster,
+ * destroy the data key (crypto-shred) and zero the matcher. Punches stay for the record.
+ */
+export function handleDeviceRevoked(store: AgentStore, options: { clock: Clock; recognizer?: Recognizer }) {
+  const wiped = store.db.transaction(
+    (tx) => {
+      markDeviceRevoked(tx, { at: options.clock.now() });
+      return wipeBiometricData(tx);
+    },
+    { behavior: 'immediate' },
+  );
+  store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  store.keyProvider.destroy();
+  store.keyState = { status: 'reprovision', reason: 'missing', keyVersion: 0 };
+  options.recognizer?.wipe();
+  return wiped;
+}
+
+export type SyncStepResult =
+  | { kind: 'idle' }
+  | { kind: 'progress'; settled: number; kept: number }
+  | {
+      kind: 'retry';
+      reason: 'network' | 'server' | 'rate_limited' | 'bad_response';
+      retryAfterMs?: number;
+      message: string;
+    }
+  /** Sync cannot go on until a person acts (re-provision, a hub fix): the loop stops. */
+  | {
+      kind: 'stopped';
+      reason: 'revoked' | 'unauthorized' | 'not_provisioned' | 'reprovision_required' | 'shutdown';
+      message: string;
+    }
+  /** The hub refused this request itself (4xx). Recorded; the loop waits a full interval and tries again. */
+  | { kind: 'rejected'; status: number; code?: string; message: string };
+
+export interface SyncClientDeps {
+  store: AgentStore;
+  clock: Clock;
+  appVersion: string;
+  fetch?: typeof fetch;
+  recognizer?: Recognizer;
+  /** Events per batch (hub setting `batchSize`, capped at 500). */
+  batchSize?: number;
+  modelId?: string | null;
+  /** Shutdown: aborts an in-flight request too. */
+  signal?: AbortSignal;
+}
+
+interface HubResponse {
+  outcome: SyncOutcome;
+  status: number;
+  json: unknown;
+  message: string;
+}
+
+export function createSyncClient(deps: SyncClientDeps) {
+  const { store, clock } = deps;
+  const fetchHub = deps.fetch ?? fetch;
+  let batchSize = Math.min(deps.batchSize ?? MAX_EVENTS_PER_BATCH, MAX_EVENTS_PER_BATCH);
+
+  /** The identity and signing key, or the reason sync cannot run. */
+  function credentials() {
+    try {
+      const identity = requireIdentity(store);
+      const privateKey = findDevicePrivateKey(identity, requireDataKey(store).key);
+      if (!privateKey) {
+        return {
+          stop: {
+            kind: 'stopped',
+            reason: 'reprovision_required',
+            message: 'The device key does not decrypt with the data key',
+          } as const,
+        };
+      }
+      return { identity, privateKey };
+    } catch (error) {
+      if (isAppError(error, 'NOT_PROVISIONED'))
+        return { stop: { kind: 'stopped', reason: 'not_provisioned', message: error.message } as const };
+      if (isAppError(error, 'DEVICE_REVOKED'))
+        return { stop: { kind: 'stopped', reason: 'revoked', message: error.message } as const };
+      if (isAppError(error, 'REPROVISION_REQUIRED'))
+        return { stop: { kind: 'stopped', reason: 'reprovision_required', message: error.message } as const };
+      throw error;
+    }
+  }
+
+  async function request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    isRetryOfSkew = false,
+  ): Promise<HubResponse | SyncStepResult> {
+    const creds = credentials();
+    if ('stop' in creds) return creds.stop!;
+    const { identity, privateKey } = creds;
+    const url = new URL(path, identity.hubUrl);
+    const token = await mintDeviceToken({
+      privateKey,
+      deviceId: identity.deviceId,
+      kid: identity.kid,
+      audience: identity.audience,
+      method,
+      url,
+      clock,
+      clockOffsetMs: identity.clockOffsetMs,
+    });
+    let response: Response;
+    try {
+      response = await fetchHub(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: deps.signal
+          ? AbortSignal.any([deps.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)])
+          : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      if (deps.signal?.aborted)
+        return { kind: 'stopped', reason: 'shutdown', message: 'Sync stopped (shutdown)' };
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      return {
+        kind: 'retry',
+        reason: 'network',
+        message: `Hub unreachable at ${url.origin}: ${cause ?? (error as Error).message}`,
+      };
+    }
+    const json: unknown = await response.json().catch(() => undefined);
+    const problem = json as { code?: unknown; detail?: unknown; title?: unknown } | undefined;
+    const code = typeof problem?.code === 'string' ? problem.code : undefined;
+    const outcome = classifyResponse(response, code, clock.now());
+    const message = `${method} ${url.pathname} → ${response.status}${code ? ` ${code}` : ''}${typeof problem?.detail === 'string' ? `: ${problem.detail}` : ''}`;
+    if (outcome.kind === 'clock_skew' && !isRetryOfSkew) {
+      // JWT-05: measure the offset from the hub's Date header and retry once with corrected times.
+      const serverTime = outcome.serverDate?.getTime();
+      if (serverTime !== undefined) {
+        updateClockOffset(store.db, { clockOffsetMs: Math.round(serverTime - clock.now().getTime()) });
+        return request(method, path, body, true);
+      }
+    }
+    if (outcome.kind === 'token_replayed' && !isRetryOfSkew) return request(method, path, body, true);
+    return { outcome, status: response.status, json, message };
+  }
+
+  function settle(
+    response: HubResponse | SyncStepResult,
+    context: { pendingIds?: string[] },
+  ): SyncStepResult | undefined {
+    if ('kind' in response) {
+      const isShutdown = response.kind === 'stopped' && response.reason === 'shutdown';
+      if (
+        !isShutdown &&
+        (response.kind === 'retry' || response.kind === 'rejected' || response.kind === 'stopped')
+      ) {
+        recordSyncFailure(store.db, {
+          at: clock.now(),
+          code: response.kind.toUpperCase(),
+          message: response.message,
+        });
+        if (response.kind === 'retry' && context.pendingIds) {
+          recordPunchAttempt(store.db, {
+            ids: context.pendingIds,
+            at: clock.now(),
+            errorCode: 'HUB_UNREACHABLE',
+            errorMessage: response.message,
+          });
+        }
+      }
+      return response;
+    }
+    const { outcome, message } = response;
+    switch (outcome.kind) {
+      case 'ok':
+        return undefined;
+      case 'retry': {
+        recordSyncFailure(store.db, { at: clock.now(), code: `HTTP_${response.status}`, message });
+        if (context.pendingIds) {
+          recordPunchAttempt(store.db, {
+            ids: context.pendingIds,
+            at: clock.now(),
+            errorCode: `HTTP_${response.status}`,
+            errorMessage: message,
+          });
+        }
+        return {
+          kind: 'retry',
+          reason: outcome.reason,
+          message,
+          ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+        };
+      }
+      case 'revoked': {
+        recordSyncFailure(store.db, {
+          at: clock.now(),
+          code: outcome.code ?? `HTTP_${response.status}`,
+          message,
+        });
+        if (outcome.isConfirmed) {
+          const wiped = handleDeviceRevoked(store, {
+            clock,
+            ...(deps.recognizer ? { recognizer: deps.recognizer } : {}),
+          });
+          return {
+            kind: 'stopped',
+            reason: 'revoked',
+            message: `${message}; wiped ${wiped.templates} templates, ${wiped.pinHashes} PIN hashes, ${wiped.employees} employees`,
+          };
+        }
+        return { kind: 'stopped', reason: 'unauthorized', message };
+      }
+      case 'clock_skew':
+      case 'token_replayed':
+        recordSyncFailure(store.db, { at: clock.now(), code: outcome.kind.toUpperCase(), message });
+        return { kind: 'retry', reason: 'server', message };
+      case 'rejected':
+        recordSyncFailure(store.db, {
+          at: clock.now(),
+          code: outcome.code ?? `HTTP_${outcome.status}`,
+          message,
+        });
+        // A batch too large for the hub: halve it for the next try instead of failing forever.
+        if (outcome.status === 413 && batchSize > 1) batchSize = Math.max(1, Math.floor(batchSize / 2));
+        return {
+          kind: 'rejected',
+          status: outcome.status,
+          ...(outcome.code ? { code: outcome.code } : {}),
+          message,
+        };
+    }
+  }
+
+  /** Pushes the oldest pending batch once. */
+  async function pushOnce(): Promise<SyncStepResult> {
+    const creds = credentials();
+    if ('stop' in creds) return settle(creds.stop!, {})!;
+    const batch = buildNextBatch(store, {
+      deviceId: creds.identity.deviceId,
+      kid: creds.identity.kid,
+      privateKey: creds.privateKey,
+      limit: batchSize,
+    });
+    if (!batch) return { kind: 'idle' };
+    const pendingIds = batch.events.map((event) => event.id);
+    const response = await request('POST', SYNC_PATHS.events, batch);
+    const failed = settle(response, { pendingIds });
+    if (failed) return failed;
+    const ack = ZBatchAck.safeParse((response as HubResponse).json);
+    if (!ack.success) {
+      const message = `The hub's ack does not match the contract: ${ack.error.issues[0]?.message ?? 'invalid'}`;
+      recordSyncFailure(store.db, { at: clock.now(), code: 'BAD_ACK', message });
+      return { kind: 'retry', reason: 'bad_response', message };
+    }
+    // Only ids of this batch count: an ack can never settle an event it was not sent.
+    const sent = new Set(pendingIds);
+    const results = ack.data.results.filter((result) => sent.has(result.id));
+    const applied = applyBatchAck(store, { ...ack.data, results }, clock.now());
+    recordSyncSuccess(store.db, { at: clock.now() });
+    return { kind: 'progress', ...applied };
+  }
+
+  /** Pulls roster pages since the cursor until the hub says there is no more (or the page cap). */
+  async function pullRosterOnce(): Promise<SyncStepResult> {
+    let pages = 0;
+    for (;;) {
+      const cursor = findCursor(store.db, { name: ROSTER_CURSOR });
+      const path = cursor ? `${SYNC_PATHS.roster}?cursor=${encodeURIComponent(cursor)}` : SYNC_PATHS.roster;
+      const response = await request('GET', path);
+      const failed = settle(response, {});
+      if (failed) return failed;
+      let hasMore: boolean;
+      try {
+        hasMore = applyRosterDelta(store, (response as HubResponse).json, clock).hasMore;
+      } catch (error) {
+        const message = `The hub's roster delta does not match the contract: ${(error as Error).message.slice(0, 300)}`;
+        recordSyncFailure(store.db, { at: clock.now(), code: 'BAD_ROSTER', message });
+        return { kind: 'retry', reason: 'bad_response', message };
+      }
+      pages += 1;
+      if (!hasMore || pages >= MAX_ROSTER_PAGES_PER_CYCLE) return { kind: 'progress', settled: 0, kept: 0 };
+    }
+  }
+
+  async function sendHeartbeat(): Promise<SyncStepResult> {
+    const status = getAgentStatus(store, { dataDir: '', appVersion: deps.appVersion });
+    const events = listUnsentSecurityEvents(store.db, { limit: 100 });
+    const identity = requireIdentity(store);
+    const heartbeat: THeartbeat = {
+      protocolVersion: SYNC_PROTOCOL_VERSION,
+      appVersion: deps.appVersion,
+      modelId: deps.modelId ?? null,
+      queueDepth: status.outbox.pending,
+      oldestPendingAt: status.outbox.oldestPendingAt,
+      lastSyncAt: status.sync.lastSuccessAt,
+      lastError: status.sync.lastError,
+      deviceTime: clock.now().toISOString(),
+      clockOffsetMs: identity.clockOffsetMs,
+      ...(events.length > 0
+        ? {
+            securityEvents: events.map((event) => ({
+              id: event.id,
+              kind: event.kind,
+              occurredAt: event.occurredAt,
+              employeeId: event.employeeId,
+              ...(event.details
+                ? { details: JSON.parse(event.details) as Record<string, string | number | boolean | null> }
+                : {}),
+            })),
+          }
+        : {}),
+    };
+    const response = await request('POST', SYNC_PATHS.heartbeat, heartbeat);
+    const failed = settle(response, {});
+    if (failed) return failed;
+    markSecurityEventsSent(store.db, { ids: events.map((event) => event.id), at: clock.now() });
+    return { kind: 'idle' };
+  }
+
+  /** One cycle: push until the outbox is empty (or the cycle cap), then roster, then heartbeat. */
+  async function syncOnce(): Promise<SyncStepResult> {
+    let settled = 0;
+    let kept = 0;
+    for (let batches = 0; batches < MAX_BATCHES_PER_CYCLE; batches += 1) {
+      const result = await pushOnce();
+      if (result.kind === 'idle') break;
+      if (result.kind !== 'progress') return result;
+      settled += result.settled;
+      kept += result.kept;
+    }
+    const roster = await pullRosterOnce();
+    if (roster.kind !== 'progress' && roster.kind !== 'idle') return roster;
+    const heartbeat = await sendHeartbeat();
+    if (heartbeat.kind !== 'idle') return heartbeat;
+    return settled + kept > 0 ? { kind: 'progress', settled, kept } : { kind: 'idle' };
+  }
+
+  return {
+    pushOnce,
+    pullRosterOnce,
+    sendHeartbeat,
+    syncOnce,
+    get batchSize() {
+      return batchSize;
+    },
+  };
+}
+
+export type SyncClient = ReturnType<typeof createSyncClient>;
+
+export interface RunSyncLoopOptions {
+  signal: AbortSignal;
+  /** Wait between cycles when there is nothing to do, ms. */
+  idleIntervalMs?: number;
+  backoff?: BackoffOptions;
+  onResult?: (result: SyncStepResult) => void;
+}
+
+/**
+ * Runs sync cycles until aborted or stopped (revoked, not provisioned, key lost). Backs off with
+ * jitter while the hub is unreachable or failing, honouring Retry-After; goes again at once while
+ * there is progress. Never throws.
+ */
+export async function runSyncLoop(
+  client: SyncClient,
+  options: RunSyncLoopOptions,
+): Promise<SyncStepResult | undefined> {
+  let failures = 0;
+  let last: SyncStepResult | undefined;
+  while (!options.signal.aborted) {
+    try {
+      last = await client.syncOnce();
+    } catch (error) {
+      // A bug, not a hub problem: record it as a retry so the loop (and the punches) survive.
+      last = { kind: 'retry', reason: 'server', message: `Sync cycle failed: ${(error as Error).message}` };
+    }
+    options.onResult?.(last);
+    if (last.kind === 'stopped') return last;
+    let delayMs: number;
+    if (last.kind === 'retry') {
+      failures += 1;
+      delayMs = backoffDelayMs(failures, options.backoff, last.retryAfterMs);
+    } else {
+      failures = 0;
+      delayMs = last.kind === 'progress' ? 0 : (options.idleIntervalMs ?? 15_000);
+    }
+    try {
+      await sleep(delayMs, undefined, { signal: options.signal });
+    } catch {
+      // Aborted while waiting: shutdown.
+      break;
+    }
+  }
+  return last;
+}
