@@ -12,7 +12,6 @@ import type { HubEnv } from './env';
 import { handleError } from './errors';
 import { withRequestContext } from './middleware/request-context';
 import { withOrgMember } from './middleware/with-org-member';
-import { withUserAuth } from './middleware/with-user-auth';
 import { adminRoutes } from './routes/admin.routes';
 import { authRoutes } from './routes/auth.routes';
 import { employeeRoutes } from './routes/employees.routes';
@@ -81,11 +80,10 @@ export function createApp(deps: HubDeps) {
   );
   app.use('/api/*', withJsonContentType);
 
-  // Org-scoped routes: authentication, then membership of the org in the path (which also sets the RLS scope).
-  const requireUser = withUserAuth(deps);
+  // Org-scoped routes: authentication and membership of the org in the path (which also sets the RLS scope).
   const requireMember = withOrgMember(deps);
-  app.use('/api/orgs/:orgId', requireUser, requireMember);
-  app.use('/api/orgs/:orgId/*', requireUser, requireMember);
+  app.use('/api/orgs/:orgId', requireMember);
+  app.use('/api/orgs/:orgId/*', requireMember);
 
   app.route('/', systemRoutes(deps));
   app.route('/', authRoutes(deps));

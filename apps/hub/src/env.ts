@@ -1,5 +1,7 @@
 import type { Clock } from '@clockface/core';
 import type { Database } from '@clockface/db-hub';
+import type { DeviceRow } from '@clockface/db-hub/queries';
+import type { OrganizationRow } from '@clockface/db-hub/queries';
 import type { TPermission, TRole } from '@clockface/contracts/api';
 import type { Logger } from 'pino';
 
@@ -18,6 +20,8 @@ export interface OrgMembership {
   role: TRole;
   customRoleId: string | null;
   permissions: ReadonlySet<TPermission>;
+  /** The org row as read at the start of the request (settings such as the time zone). */
+  organization: OrganizationRow;
 }
 
 export interface HubVariables {
@@ -28,6 +32,8 @@ export interface HubVariables {
   membership: OrgMembership;
   /** Runs work in a transaction confined to the path's org (RLS on). Set by withOrgMember. */
   orgScope: <T>(work: (tx: Database) => Promise<T>) => Promise<T>;
+  /** The kiosk of this request, from its verified key (set by withDeviceAuth on /api/sync). */
+  device: DeviceRow;
 }
 
 export type HubEnv = { Variables: HubVariables };

@@ -141,7 +141,11 @@ export function structureRoutes(deps: HubDeps) {
     }),
     async (c) =>
       c.json(
-        { items: await c.var.orgScope((tx) => structure.listOrgSites(tx, c.req.valid('param').orgId)) },
+        {
+          items: await c.var.orgScope((tx) =>
+            structure.listOrgSites(tx, c.req.valid('param').orgId, c.var.membership.organization.timeZone),
+          ),
+        },
         200,
       ),
   );
@@ -161,7 +165,14 @@ export function structureRoutes(deps: HubDeps) {
       const { orgId } = c.req.valid('param');
       const body = c.req.valid('json');
       return c.json(
-        await c.var.orgScope((tx) => structure.createOrgSite(tx, actorContext(c), { orgId, ...body })),
+        await c.var.orgScope((tx) =>
+          structure.createOrgSite(
+            tx,
+            actorContext(c),
+            { orgId, ...body },
+            c.var.membership.organization.timeZone,
+          ),
+        ),
         201,
       );
     },
@@ -180,7 +191,12 @@ export function structureRoutes(deps: HubDeps) {
     }),
     async (c) => {
       const { orgId, siteId } = c.req.valid('param');
-      return c.json(await c.var.orgScope((tx) => structure.getOrgSite(tx, orgId, siteId)), 200);
+      return c.json(
+        await c.var.orgScope((tx) =>
+          structure.getOrgSite(tx, orgId, siteId, c.var.membership.organization.timeZone),
+        ),
+        200,
+      );
     },
   );
 
@@ -200,7 +216,12 @@ export function structureRoutes(deps: HubDeps) {
       const changes = c.req.valid('json');
       return c.json(
         await c.var.orgScope((tx) =>
-          structure.updateOrgSite(tx, actorContext(c), { orgId, siteId, changes }),
+          structure.updateOrgSite(
+            tx,
+            actorContext(c),
+            { orgId, siteId, changes },
+            c.var.membership.organization.timeZone,
+          ),
         ),
         200,
       );
@@ -220,7 +241,9 @@ export function structureRoutes(deps: HubDeps) {
     }),
     async (c) => {
       const params = c.req.valid('param');
-      await c.var.orgScope((tx) => structure.deleteOrgSite(deps, tx, actorContext(c), params));
+      await c.var.orgScope((tx) =>
+        structure.deleteOrgSite(deps, tx, actorContext(c), params, c.var.membership.organization.timeZone),
+      );
       return c.body(null, 204);
     },
   );

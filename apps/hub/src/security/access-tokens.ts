@@ -19,6 +19,8 @@ import {
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const ACCESS_TOKEN_AUDIENCE = 'clockface-api';
 const ALGORITHM = 'EdDSA';
+/** Verified tokens remembered per process: a few MB at most. */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 export interface AccessTokenClaims {
   userId: string;
@@ -78,6 +80,11 @@ export async function createAccessTokenSigner(
   const { d: _private, ...publicJwk } = privateJwk;
   const publicKey = (await importJWK(publicJwk, ALGORITHM)) as CryptoKey;
 
+  // Signature verification is the costliest step of every request. A token string that verified
+  // once verifies again until it expires, so remember it; the session is still checked in the
+  // database each time, which is what revocation relies on. Bounded, oldest entries evicted first.
+  const verified = new Map<string, AccessTokenClaims & { expiresAtMs: number }>();
+
   return {
     async sign({ userId, sessionId }) {
       const issuedAt = Math.floor(options.clock.now().getTime() / 1000);
@@ -95,6 +102,12 @@ export async function createAccessTokenSigner(
     },
 
     async verify(token) {
+      const cached = verified.get(token);
+      if (cached) {
+        if (cached.expiresAtMs > options.clock.now().getTime())
+          return { userId: cached.userId, sessionId: cached.sessionId };
+        verified.delete(token);
+      }
       try {
         const { payload } = await jwtVerify(token, publicKey, {
           algorithms: [ALGORITHM],
@@ -107,6 +120,12 @@ export async function createAccessTokenSigner(
           currentDate: options.clock.now(),
         });
         if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new Error('claims');
+        if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+        verified.set(token, {
+          userId: payload.sub,
+          sessionId: payload.sid,
+          expiresAtMs: payload.exp! * 1000,
+        });
         return { userId: payload.sub, sessionId: payload.sid };
       } catch {
         // Every failure (bad signature, wrong alg, expired, malformed, even a TypeError from a key

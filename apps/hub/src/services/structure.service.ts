@@ -6,7 +6,6 @@ import {
   createDepartment,
   createSite,
   findDepartment,
-  findOrganization,
   findSite,
   listDepartmentSubtreeIds,
   listDepartments,
@@ -130,19 +129,15 @@ export async function deleteOrgDepartment(
   });
 }
 
-async function orgTimeZone(tx: Database, orgId: string) {
-  return (await findOrganization(tx, { orgId }))?.timeZone ?? 'UTC';
-}
-
-export async function listOrgSites(tx: Database, orgId: string) {
-  const zone = await orgTimeZone(tx, orgId);
+/** Sites without a zone of their own use the org's; callers pass it (the request already read the org). */
+export async function listOrgSites(tx: Database, orgId: string, zone: string) {
   return (await listSites(tx, { orgId })).map((site) => toSite(site, zone));
 }
 
-export async function getOrgSite(tx: Database, orgId: string, siteId: string) {
+export async function getOrgSite(tx: Database, orgId: string, siteId: string, zone: string) {
   const site = await findSite(tx, { orgId, siteId });
   if (!site) throw new AppError('NOT_FOUND', { message: 'No such site' });
-  return toSite(site, await orgTimeZone(tx, orgId));
+  return toSite(site, zone);
 }
 
 export async function createOrgSite(
@@ -154,6 +149,7 @@ export async function createOrgSite(
     timeZone?: string | null | undefined;
     address?: string | null | undefined;
   },
+  zone: string,
 ) {
   const site = await createSite(tx, {
     orgId: params.orgId,
@@ -161,7 +157,7 @@ export async function createOrgSite(
     timeZone: params.timeZone ?? null,
     address: params.address ?? null,
   });
-  const shaped = toSite(site, await orgTimeZone(tx, params.orgId));
+  const shaped = toSite(site, zone);
   await recordAudit(tx, actor, {
     orgId: params.orgId,
     action: 'site.created',
@@ -184,6 +180,7 @@ export async function updateOrgSite(
       address?: string | null | undefined;
     };
   },
+  zone: string,
 ) {
   const before = await findSite(tx, { orgId: params.orgId, siteId: params.siteId });
   if (!before) throw new AppError('NOT_FOUND', { message: 'No such site' });
@@ -191,7 +188,6 @@ export async function updateOrgSite(
     Object.entries(params.changes).filter(([, value]) => value !== undefined),
   );
   const after = (await updateSite(tx, { orgId: params.orgId, siteId: params.siteId, changes }))!;
-  const zone = await orgTimeZone(tx, params.orgId);
   await recordAudit(tx, actor, {
     orgId: params.orgId,
     action: 'site.updated',
@@ -208,6 +204,7 @@ export async function deleteOrgSite(
   tx: Database,
   actor: ActorContext,
   params: { orgId: string; siteId: string },
+  zone: string,
 ) {
   const before = await findSite(tx, { orgId: params.orgId, siteId: params.siteId });
   if (!before) throw new AppError('NOT_FOUND', { message: 'No such site' });
@@ -217,6 +214,6 @@ export async function deleteOrgSite(
     action: 'site.deleted',
     entityType: 'site',
     entityId: params.siteId,
-    before: toSite(before, await orgTimeZone(tx, params.orgId)),
+    before: toSite(before, zone),
   });
 }

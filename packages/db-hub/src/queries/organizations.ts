@@ -1,8 +1,8 @@
-import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { customRoles, memberships } from '../schema/memberships';
 import { organizations } from '../schema/organizations';
-import { users } from '../schema/users';
+import { sessions, users } from '../schema/users';
 
 export type OrganizationRow = typeof organizations.$inferSelect;
 export type MembershipRow = typeof memberships.$inferSelect;
@@ -234,4 +234,54 @@ export async function countMembersWithCustomRole(db: Database, params: { orgId: 
     .from(memberships)
     .where(and(eq(memberships.orgId, params.orgId), eq(memberships.customRoleId, params.roleId)));
   return row?.count ?? 0;
+}
+
+function prepareOrgAccess(db: Database) {
+  return db
+    .select({
+      user: { id: users.id, email: users.email, name: users.name, isSuperadmin: users.isSuperadmin },
+      membership: { role: memberships.role, customRoleId: memberships.customRoleId },
+      organization: organizations,
+      customPermissions: customRoles.permissions,
+    })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.userId, users.id), eq(memberships.orgId, sql.placeholder('orgId'))),
+    )
+    .leftJoin(organizations, eq(organizations.id, memberships.orgId))
+    .leftJoin(
+      customRoles,
+      and(eq(customRoles.orgId, memberships.orgId), eq(customRoles.id, memberships.customRoleId)),
+    )
+    .where(
+      and(
+        eq(sessions.id, sql.placeholder('sessionId')),
+        eq(sessions.userId, sql.placeholder('userId')),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, sql.placeholder('now')),
+      ),
+    )
+    .limit(1)
+    .prepare('find_org_access');
+}
+const orgAccessStatements = new WeakMap<Database, ReturnType<typeof prepareOrgAccess>>();
+
+/**
+ * Everything an org-scoped request needs in one round trip: the live session and its user, and the
+ * user's membership in `orgId` with the org and custom-role permissions (membership null when the
+ * user is not a member). The hottest query of the API, so it is prepared once per database handle.
+ */
+export async function findOrgAccess(
+  db: Database,
+  params: { sessionId: string; userId: string; orgId: string; now: Date },
+) {
+  let prepared = orgAccessStatements.get(db);
+  if (!prepared) {
+    prepared = prepareOrgAccess(db);
+    orgAccessStatements.set(db, prepared);
+  }
+  const [row] = await prepared.execute(params);
+  return row;
 }
