@@ -294,7 +294,7 @@ export function normalizeEvents(
         code: 'duplicate_punch',
         severity: 'info',
         atMs: punch.ms,
-        eventIds: [previous.id, punch.id],
+        eventIds: [previous.id, ...punch.eventIds],
         message: `Second ${punch.type} within ${options.duplicateWindowMinutes} min of the first; ignored.`,
       });
       continue;

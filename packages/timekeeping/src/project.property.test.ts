@@ -270,7 +270,25 @@ describe('a locked period does not change', () => {
       }),
       { maxLength: 10 },
     ),
-    rules: fc.constantFrom<TimeRulesOverride>({}, { rounding: { stepMinutes: 15, mode: 'employee_favour' } }),
+    rules: fc.constantFrom<TimeRulesOverride>(
+      {},
+      {
+        rounding: { stepMinutes: 15, mode: 'employee_favour' },
+        overtime: {
+          daily: [{ afterMinutes: 480, multiplier: 1.5 }],
+          weekly: { afterMinutes: 2400, multiplier: 1.5 },
+        },
+        breaks: { paidMinutesPerDay: 10, autoDeduct: { afterMinutes: 360, minutes: 30 } },
+        compliance: {
+          maxShiftMinutes: 600,
+          minRestMinutes: 660,
+          requiredBreaks: [{ afterMinutes: 360, minBreakMinutes: 30 }],
+        },
+      },
+    ),
+    shiftDays: fc.array(fc.record({ day: fc.integer({ min: -1, max: 14 }), night: fc.boolean() }), {
+      maxLength: 8,
+    }),
   });
 
   test.prop([zone, baseMs, lockedScenario], { numRuns: 200 })(
@@ -310,12 +328,22 @@ describe('a locked period does not change', () => {
           // Long after the lock, as when the hub recomputes: nothing in the locked week is still "open".
           asOf: isoOf(weekStartMs + 40 * 1440 * MINUTE),
           lockedPeriods: [{ start: week.from, end: week.to, lockedAt }],
+          shifts: s.shiftDays.map(({ day, night }) => ({
+            date: addDays(monday, day),
+            shift: night
+              ? { id: 'night', startTime: '22:00', endTime: '06:00', lateGraceMinutes: 5 }
+              : { id: 'day', startTime: '08:00', endTime: '16:00', lateGraceMinutes: 5, breakMinutes: 30 },
+          })),
         });
       const lockedPart = (p: ReturnType<typeof projectEmployeeDays>) => ({
         days: p.days
           .filter((d) => d.date >= week.from && d.date <= week.to)
           .map(({ exceptionIds: _ignored, ...rest }) => rest),
         entries: p.entries.filter((e) => e.workDate >= week.from && e.workDate <= week.to),
+        // A locked day gains "late" flags, and nothing else about it changes.
+        exceptions: p.exceptions.filter(
+          (e) => e.workDate >= week.from && e.workDate <= week.to && e.code !== 'late_event_in_locked_period',
+        ),
       });
       expect(lockedPart(projectWith([...onTime, ...late]))).toEqual(lockedPart(projectWith(onTime)));
     },

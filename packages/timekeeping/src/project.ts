@@ -117,6 +117,60 @@ function computeDates(range: { from: LocalDate; to: LocalDate }, weekStart: Week
  */
 export function projectEmployeeDays(input: ProjectionInput): Projection {
   validateInput(input);
+  return project(input, computeFreezes(input)).projection;
+}
+
+/**
+ * Locked periods are immutable: each keeps the entries and exceptions of the projection made from
+ * the events recorded up to its lock ("freezes", built in lock order, each on top of the earlier
+ * ones). A period with nothing recorded after its lock needs no freeze: the current projection is
+ * its lock-time projection.
+ */
+function computeFreezes(input: ProjectionInput): Freeze[] {
+  const locks = (input.lockedPeriods ?? [])
+    .map((period) => ({ period, lockedMs: parseInstant(period.lockedAt, 'lockedAt') }))
+    .sort((a, b) => a.lockedMs - b.lockedMs || compareStrings(a.period.start, b.period.start));
+  if (locks.length === 0) return [];
+  const recordedAtById = recordedAtOf(input.events);
+  const latest = Math.max(-Infinity, ...recordedAtById.values());
+  const freezes: Freeze[] = [];
+  for (const { period, lockedMs } of locks) {
+    if (latest <= lockedMs) continue;
+    const inPeriod = (date: LocalDate) => date >= period.start && date <= period.end;
+    const atLock = project(
+      {
+        ...input,
+        events: input.events.filter((e) => (recordedAtById.get(e.id) ?? -Infinity) <= lockedMs),
+        range: { from: period.start, to: period.end },
+        lockedPeriods: locks.filter((l) => l.lockedMs < lockedMs).map((l) => l.period),
+      },
+      [...freezes],
+    );
+    const entries = atLock.placed.filter((p) => !p.isFrozen && inPeriod(p.workDate));
+    const exceptions = atLock.projection.exceptions.filter(
+      (e) => e.code !== 'late_event_in_locked_period' && inPeriod(e.workDate),
+    );
+    const eventDates = new Map<string, LocalDate>();
+    for (const e of entries) for (const id of e.raw.eventIds) eventDates.set(id, e.workDate);
+    for (const e of exceptions) {
+      // The first id of a double tap is the punch that was kept, possibly outside the period.
+      const stray =
+        e.code === 'duplicate_punch'
+          ? e.eventIds.slice(1)
+          : e.code === 'missing_clock_in' || e.code === 'orphan_break_punch'
+            ? e.eventIds
+            : [];
+      for (const id of stray) eventDates.set(id, e.workDate);
+    }
+    freezes.push({ period, entries: entries.map((e) => ({ ...e, isFrozen: true })), eventDates, exceptions });
+  }
+  return freezes;
+}
+
+function project(
+  input: ProjectionInput,
+  freezes: readonly Freeze[],
+): { projection: Projection; placed: PlacedEntry[] } {
   const zone = input.timeZone;
   const rules = input.rules;
   const asOfMs = parseInstant(input.asOf, 'asOf');
@@ -127,120 +181,9 @@ export function projectEmployeeDays(input: ProjectionInput): Projection {
     .map((a) => toShiftInstance(a, zone))
     .sort((a, b) => a.startMs - b.startMs || compareStrings(a.shiftId, b.shiftId));
 
-  // Locked periods are immutable: their entries are the ones projected from the events recorded
-  // before the lock ("freezes", built in lock order). Later events cannot change them; they are
-  // flagged instead and apply to open periods only. With no locked period this is a single build.
-  const lockedPeriods = input.lockedPeriods ?? [];
-  const recordedAtById = lockedPeriods.length > 0 ? recordedAtOf(input.events) : new Map<string, number>();
-  const freezes: Freeze[] = [];
+  const { placed, drafts } = buildEntries(input, shiftInstances, asOfMs, freezes);
   const isFrozenDate = (date: LocalDate) =>
     freezes.some((f) => date >= f.period.start && date <= f.period.end);
-
-  const build = (cutoffMs: number | null) => {
-    const events =
-      cutoffMs === null
-        ? input.events
-        : input.events.filter((e) => (recordedAtById.get(e.id) ?? -Infinity) <= cutoffMs);
-    const frozenDateOf = new Map<string, LocalDate>();
-    for (const f of freezes)
-      for (const e of f.entries) for (const id of e.raw.eventIds) frozenDateOf.set(id, e.workDate);
-    const drafts: ExceptionDraft[] = [];
-    // An edit or delete of an event a frozen entry is made of was recorded after that lock (edits
-    // recorded before it are part of the frozen entry): it is not applied, and flagged on the locked day.
-    const skipped = new Set(frozenDateOf.keys());
-    for (const e of events) {
-      if (e.type !== 'edit' && e.type !== 'delete') continue;
-      const lockedDate = frozenDateOf.get(e.targetId);
-      if (lockedDate === undefined || frozenDateOf.has(e.id)) continue;
-      skipped.add(e.id);
-      drafts.push({
-        code: 'late_event_in_locked_period',
-        severity: 'warning',
-        workDate: lockedDate,
-        eventIds: [e.id, e.targetId],
-        message:
-          'Recorded after its timesheet period was locked; not applied. Adjust it in the next open period.',
-      });
-    }
-    const normalized = normalizeEvents(events, {
-      zone,
-      lockedPeriods,
-      duplicateWindowMinutes: rules.duplicateWindowMinutes,
-      skippedIds: skipped,
-    });
-    const paired = pairPunches(normalized.punches, {
-      asOfMs,
-      maxOpenEntryMinutes: rules.maxOpenEntryMinutes,
-    });
-    const placed: PlacedEntry[] = [];
-    for (const raw of [...paired.entries, ...normalized.manualEntries.map(manualToRawEntry)]) {
-      const entry = placeEntry(raw, shiftInstances, rules, zone);
-      if (!isFrozenDate(entry.workDate)) {
-        placed.push(entry);
-        continue;
-      }
-      // Work for a locked day that the lock-time projection did not have: new events made it.
-      drafts.push({
-        code: 'late_event_in_locked_period',
-        severity: 'warning',
-        workDate: entry.workDate,
-        eventIds: [...raw.eventIds],
-        entryId: raw.id,
-        message:
-          'Recorded after its timesheet period was locked; not applied. Adjust it in the next open period.',
-      });
-    }
-    for (const f of freezes) placed.push(...f.entries.map((e) => ({ ...e, overlapMinutes: 0 })));
-    placed.sort((a, b) => a.raw.startMs - b.raw.startMs || compareStrings(a.raw.id, b.raw.id));
-    const own = [...normalized.exceptions, ...paired.exceptions];
-    markOverlaps(placed, own);
-    for (const d of own) {
-      // A frozen day keeps the exceptions it had at lock time; only "late" flags are added to it.
-      if (d.code === 'late_event_in_locked_period' || !isFrozenDate(draftDate(d, zone))) drafts.push(d);
-    }
-    for (const f of freezes) drafts.push(...f.drafts);
-    return { normalized, placed, drafts };
-  };
-
-  const locks = lockedPeriods
-    .map((period) => ({ period, lockedMs: parseInstant(period.lockedAt, 'lockedAt') }))
-    .sort((a, b) => a.lockedMs - b.lockedMs || compareStrings(a.period.start, b.period.start));
-  for (const { period, lockedMs } of locks) {
-    // Nothing recorded after the lock: the final build is the lock-time build for this period.
-    if (![...recordedAtById.values()].some((at) => at > lockedMs)) continue;
-    const atLock = build(lockedMs);
-    const inPeriod = (date: LocalDate) => date >= period.start && date <= period.end;
-    const entries = atLock.placed.filter((p) => !p.isFrozen && inPeriod(p.workDate));
-    freezes.push({
-      period,
-      entries: entries.map((e) => ({ ...e, isFrozen: true })),
-      eventIds: new Set(entries.flatMap((e) => e.raw.eventIds)),
-      drafts: atLock.drafts.filter(
-        (d) => d.code !== 'late_event_in_locked_period' && inPeriod(draftDate(d, zone)),
-      ),
-    });
-  }
-  const { normalized, placed, drafts } = build(null);
-
-  // Far-from-shift: judged per punch, only for employees who have a schedule at all.
-  if (shiftInstances.length > 0) {
-    const entryOfEvent = new Map<string, PlacedEntry>();
-    for (const p of placed) for (const id of p.raw.eventIds) entryOfEvent.set(id, p);
-    for (const punch of normalized.punches) {
-      if (punch.type !== 'clock_in' && punch.type !== 'clock_out') continue;
-      if (isNearAnyShift(punch.ms, shiftInstances, rules.farFromShiftMinutes)) continue;
-      const entry = entryOfEvent.get(punch.id);
-      drafts.push({
-        code: 'punch_far_from_shift',
-        severity: 'warning',
-        workDate: entry?.workDate ?? localDateOf(punch.ms, zone),
-        atMs: punch.ms,
-        eventIds: [punch.id],
-        entryId: entry?.raw.id ?? null,
-        message: `${punch.type} more than ${rules.farFromShiftMinutes} min from any assigned shift.`,
-      });
-    }
-  }
 
   const dates = eachDate(computeFrom, computeTo);
   const entriesByDate = groupBy(placed, (p) => p.workDate);
@@ -248,7 +191,7 @@ export function projectEmployeeDays(input: ProjectionInput): Projection {
   const leaveByDate = groupBy(input.leave ?? [], (l) => l.date);
   const entriesByShift = groupBy(
     placed.filter((p) => p.shift !== null),
-    (p) => p.shift!,
+    (p) => shiftKey(p.shift!),
   );
   const breakRecords: BreakRecord[] = [];
 
@@ -367,7 +310,21 @@ export function projectEmployeeDays(input: ProjectionInput): Projection {
     day.overtimeMinutes = sum(day.overtime.map((o) => o.minutes));
   }
 
-  const exceptions = finishExceptions(drafts, zone).filter((e) => inRange(e.workDate));
+  // A locked day keeps the exceptions it had at lock time; only "late" flags are added to it.
+  const exceptions = [
+    ...finishExceptions(
+      drafts.filter((d) => d.code === 'late_event_in_locked_period' || !isFrozenDate(draftDate(d, zone))),
+      zone,
+    ),
+    ...freezes.flatMap((f) => f.exceptions),
+  ]
+    .filter((e) => inRange(e.workDate))
+    .sort(
+      (a, b) =>
+        compareStrings(a.workDate, b.workDate) ||
+        SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+        compareStrings(a.id, b.id),
+    );
   const exceptionsByDate = groupBy(exceptions, (e) => e.workDate);
   const outDays = days.filter((d) => inRange(d.date));
   for (const day of outDays) day.exceptionIds = (exceptionsByDate.get(day.date) ?? []).map((e) => e.id);
@@ -384,7 +341,7 @@ export function projectEmployeeDays(input: ProjectionInput): Projection {
         (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
 
-  return {
+  const projection: Projection = {
     employeeId: input.employeeId,
     timeZone: zone,
     range: { from: input.range.from, to: input.range.to },
@@ -394,6 +351,105 @@ export function projectEmployeeDays(input: ProjectionInput): Projection {
     exceptions,
     totals: totalsOf(outDays, exceptions.length),
   };
+  return { projection, placed };
+}
+
+/**
+ * Events → placed entries and exception drafts on top of the locked periods' freezes: events a frozen
+ * entry is made of are skipped, late edits/deletes of them and new work on a locked day are flagged
+ * `late_event_in_locked_period`, and the frozen entries are added as they were.
+ */
+function buildEntries(
+  input: ProjectionInput,
+  shiftInstances: readonly ShiftInstance[],
+  asOfMs: number,
+  freezes: readonly Freeze[],
+): { placed: PlacedEntry[]; drafts: ExceptionDraft[] } {
+  const zone = input.timeZone;
+  const rules = input.rules;
+  const lockedPeriods = input.lockedPeriods ?? [];
+  const isFrozenDate = (date: LocalDate) =>
+    freezes.some((f) => date >= f.period.start && date <= f.period.end);
+
+  const events = input.events;
+  const frozenDateOf = new Map<string, LocalDate>();
+  for (const f of freezes) for (const [id, date] of f.eventDates) frozenDateOf.set(id, date);
+  const drafts: ExceptionDraft[] = [];
+  // An edit or delete of an event a frozen entry is made of was recorded after that lock (edits
+  // recorded before it are part of the frozen entry): it is not applied, and flagged on the locked day.
+  const skipped = new Set(frozenDateOf.keys());
+  for (const e of events) {
+    if (e.type !== 'edit' && e.type !== 'delete') continue;
+    const lockedDate = frozenDateOf.get(e.targetId);
+    if (lockedDate === undefined || frozenDateOf.has(e.id)) continue;
+    skipped.add(e.id);
+    drafts.push({
+      code: 'late_event_in_locked_period',
+      severity: 'warning',
+      workDate: lockedDate,
+      eventIds: [e.id, e.targetId],
+      message:
+        'Recorded after its timesheet period was locked; not applied. Adjust it in the next open period.',
+    });
+  }
+  const normalized = normalizeEvents(events, {
+    zone,
+    lockedPeriods,
+    duplicateWindowMinutes: rules.duplicateWindowMinutes,
+    skippedIds: skipped,
+  });
+  const paired = pairPunches(normalized.punches, {
+    asOfMs,
+    maxOpenEntryMinutes: rules.maxOpenEntryMinutes,
+  });
+  const placed: PlacedEntry[] = [];
+  for (const raw of [...paired.entries, ...normalized.manualEntries.map(manualToRawEntry)]) {
+    const entry = placeEntry(raw, shiftInstances, rules, zone);
+    if (!isFrozenDate(entry.workDate)) {
+      placed.push(entry);
+      continue;
+    }
+    // Work for a locked day that the lock-time projection did not have: new events made it.
+    drafts.push({
+      code: 'late_event_in_locked_period',
+      severity: 'warning',
+      workDate: entry.workDate,
+      eventIds: [...raw.eventIds],
+      entryId: raw.id,
+      message:
+        'Recorded after its timesheet period was locked; not applied. Adjust it in the next open period.',
+    });
+  }
+  for (const f of freezes) placed.push(...f.entries.map((e) => ({ ...e })));
+  placed.sort((a, b) => a.raw.startMs - b.raw.startMs || compareStrings(a.raw.id, b.raw.id));
+  const own = [...normalized.exceptions, ...paired.exceptions];
+  markOverlaps(placed, own);
+  for (const d of own) {
+    // A frozen day keeps the exceptions it had at lock time; only "late" flags are added to it.
+    if (d.code === 'late_event_in_locked_period' || !isFrozenDate(draftDate(d, zone))) drafts.push(d);
+  }
+  // Far-from-shift: judged per punch, only for employees who have a schedule at all.
+  if (shiftInstances.length > 0) {
+    const entryOfEvent = new Map<string, PlacedEntry>();
+    for (const p of placed) for (const id of p.raw.eventIds) entryOfEvent.set(id, p);
+    for (const punch of normalized.punches) {
+      if (punch.type !== 'clock_in' && punch.type !== 'clock_out') continue;
+      if (isNearAnyShift(punch.ms, shiftInstances, rules.farFromShiftMinutes)) continue;
+      const entry = entryOfEvent.get(punch.id);
+      const workDate = entry?.workDate ?? localDateOf(punch.ms, zone);
+      if (isFrozenDate(workDate)) continue;
+      drafts.push({
+        code: 'punch_far_from_shift',
+        severity: 'warning',
+        workDate,
+        atMs: punch.ms,
+        eventIds: [punch.id],
+        entryId: entry?.raw.id ?? null,
+        message: `${punch.type} more than ${rules.farFromShiftMinutes} min from any assigned shift.`,
+      });
+    }
+  }
+  return { placed, drafts };
 }
 
 function manualToRawEntry(m: ManualEntry): RawEntry {
@@ -425,10 +481,14 @@ interface Freeze {
   period: LockedPeriod;
   /** The period's entries as projected at lock time. */
   entries: PlacedEntry[];
-  /** Every event those entries are made of (punches, manual entries, edits applied before the lock). */
-  eventIds: ReadonlySet<string>;
-  /** The period's exceptions at lock time. */
-  drafts: ExceptionDraft[];
+  /**
+   * Every event the period accounted for at lock time, with its locked day: what its entries are made
+   * of (punches, manual entries, edits applied before the lock) and the stray punches it reported
+   * (double taps, clock-outs without clock-in). They stay with the period and never pair again.
+   */
+  eventDates: ReadonlyMap<string, LocalDate>;
+  /** The period's exceptions at lock time, ids included. */
+  exceptions: TimeException[];
 }
 
 function draftDate(d: ExceptionDraft, zone: string): LocalDate {
@@ -494,6 +554,8 @@ function placeEntry(
  * punched ones, and rounding can make neighbouring entries overlap (out at 10:01 rounded up to 10:15,
  * in again at 10:05 rounded down to 10:00). The overlapped minutes are taken off the later-starting
  * entry so that no minute is counted twice. Only a real overlap of the unrounded times is flagged.
+ * A frozen (locked) entry keeps the overlap it had at lock time, so a new entry that starts before
+ * it and overlaps it is flagged and must be corrected.
  */
 function markOverlaps(placed: readonly PlacedEntry[], drafts: ExceptionDraft[]): void {
   const complete = placed.filter((p) => p.roundedEndMs !== null);
@@ -508,9 +570,8 @@ function markOverlaps(placed: readonly PlacedEntry[], drafts: ExceptionDraft[]):
     if (latest && entry.roundedStartMs < latest.roundedEndMs!) {
       const overlap =
         (Math.min(entry.roundedEndMs!, latest.roundedEndMs!) - entry.roundedStartMs) / MS_PER_MINUTE;
-      // A frozen (locked) entry never gives up minutes; the open-period entry does.
-      if (entry.isFrozen && !latest.isFrozen) latest.overlapMinutes += overlap;
-      else entry.overlapMinutes += overlap;
+      // A frozen (locked) entry keeps the overlap it had at lock time.
+      if (!entry.isFrozen) entry.overlapMinutes += overlap;
     }
     if (!latest || entry.roundedEndMs! > latest.roundedEndMs!) latest = entry;
   }
@@ -518,27 +579,35 @@ function markOverlaps(placed: readonly PlacedEntry[], drafts: ExceptionDraft[]):
   let latestRaw: PlacedEntry | null = null;
   for (const entry of complete) {
     if (latestRaw && entry.raw.startMs < latestRaw.raw.endMs! && !(entry.isFrozen && latestRaw.isFrozen)) {
+      // Reported on the entry that can still be corrected: the later one, unless it is locked.
+      const flagged = entry.isFrozen ? latestRaw : entry;
+      const other = flagged === entry ? latestRaw : entry;
       drafts.push({
         code: 'overlapping_entries',
         severity: 'error',
-        workDate: entry.workDate,
-        eventIds: [latestRaw.raw.id, entry.raw.id],
-        entryId: entry.raw.id,
-        key: entry.raw.id,
+        workDate: flagged.workDate,
+        eventIds: [other.raw.id, flagged.raw.id],
+        entryId: flagged.raw.id,
+        key: flagged.raw.id,
         minutes: Math.floor(
           (Math.min(entry.raw.endMs!, latestRaw.raw.endMs!) - entry.raw.startMs) / MS_PER_MINUTE,
         ),
-        message: `Entry overlaps entry ${latestRaw.raw.id}; the overlapping time is counted once.`,
+        message: `Entry overlaps entry ${other.raw.id}; the overlapping time is counted once.`,
       });
     }
     if (!latestRaw || entry.raw.endMs! > latestRaw.raw.endMs!) latestRaw = entry;
   }
 }
 
+/** By value, not identity: frozen entries carry shift instances from their lock-time projection. */
+function shiftKey(shift: ShiftInstance): string {
+  return `${shift.shiftId}|${shift.date}|${shift.startMs}`;
+}
+
 function checkShifts(
   date: LocalDate,
   dayShifts: readonly ShiftInstance[],
-  entriesByShift: ReadonlyMap<ShiftInstance, PlacedEntry[]>,
+  entriesByShift: ReadonlyMap<string, PlacedEntry[]>,
   isOnLeave: boolean,
   asOfMs: number,
   drafts: ExceptionDraft[],
@@ -546,7 +615,7 @@ function checkShifts(
   let lateMinutes = 0;
   let earlyLeaveMinutes = 0;
   for (const shift of dayShifts) {
-    const matched = entriesByShift.get(shift) ?? [];
+    const matched = entriesByShift.get(shiftKey(shift)) ?? [];
     const first = matched[0];
     if (!first) {
       if (!isOnLeave && shift.endMs <= asOfMs) {
