@@ -10,6 +10,7 @@
  * Exit codes: 0 done, 1 failed (the message says why and what to do), 2 bad usage.
  */
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
@@ -169,7 +170,7 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
   try {
     const identity = requireIdentity(store);
     const frameSource = values.frames
-      ? createReplayFrameSource({ directory: values.frames, fps })
+      ? createReplayFrameSource({ directory: resolve(config.invocationDir, values.frames), fps })
       : createWebcamFrameSource({
           fps,
           searchPath: config.searchPath,

@@ -19,6 +19,10 @@ describe('loadConfig', () => {
     }
   });
 
+  it('resolves a relative data dir against where the command was typed (pnpm INIT_CWD)', () => {
+    expect(loadConfig({ dataDir: 'data' }, { INIT_CWD: '/work/site' }).dataDir).toBe('/work/site/data');
+  });
+
   it('reports every bad key in one message', () => {
     try {
       loadConfig({}, { KIOSK_LOG_LEVEL: 'loud', KIOSK_DATA_DIR: '' });

@@ -14,6 +14,8 @@ const ZAgentEnv = z.object({
   /** Put the data key elsewhere than `<dataDir>/keys/data.key` (e.g. a tmpfs the OS unseals into). */
   KIOSK_KEY_FILE: z.string().min(1).optional(),
   KIOSK_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  /** pnpm runs package scripts in the package folder and sets INIT_CWD to where the user typed the command. */
+  INIT_CWD: z.string().min(1).optional(),
   /** Where to look for fswebcam (the webcam source on Linux). */
   PATH: z.string().default(''),
   // Only used to find the per-user app data folder.
@@ -29,6 +31,8 @@ export interface AgentConfig {
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   appVersion: string;
   searchPath: string;
+  /** Where the command was typed; relative paths on the command line resolve against it. */
+  invocationDir: string;
 }
 
 export interface AgentConfigOverrides {
@@ -64,14 +68,19 @@ export function loadConfig(
     });
   }
   const values = parsed.data;
-  const dataDir = resolve(overrides.dataDir ?? values.KIOSK_DATA_DIR ?? defaultDataDir(values));
+  const invocationDir = values.INIT_CWD ?? process.cwd();
+  const dataDir = resolve(
+    invocationDir,
+    overrides.dataDir ?? values.KIOSK_DATA_DIR ?? defaultDataDir(values),
+  );
   return Object.freeze({
     dataDir,
     dbFile: join(dataDir, 'kiosk.db'),
-    keyFile: resolve(values.KIOSK_KEY_FILE ?? join(dataDir, 'keys', 'data.key')),
+    keyFile: resolve(invocationDir, values.KIOSK_KEY_FILE ?? join(dataDir, 'keys', 'data.key')),
     logLevel: values.KIOSK_LOG_LEVEL,
     appVersion: AGENT_VERSION,
     searchPath: values.PATH,
+    invocationDir,
   });
 }
 
