@@ -10,7 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db';
 
 const hubDir = new URL('../..', import.meta.url).pathname;
-const tsx = join(hubDir, 'node_modules/.bin/tsx');
+// node --import tsx, not the tsx CLI: the CLI runs the script in a second process and relays
+// signals, which blurs the exit code and the SIGTERM handling under test.
+const node = process.execPath;
+const withTsx = (script: string, ...args: string[]) => ['--import', 'tsx', script, ...args];
 const scratch = mkdtempSync(join(tmpdir(), 'clockface-server-test-'));
 const databases: TestDatabase[] = [];
 
@@ -26,7 +29,7 @@ function childEnv(extra: Record<string, string>) {
 }
 
 async function startHub(env: Record<string, string>) {
-  const child = spawn(tsx, ['src/main.ts'], {
+  const child = spawn(node, withTsx('src/main.ts'), {
     cwd: hubDir,
     env: childEnv({ PORT: '0', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,7 +97,7 @@ describe('the hub process', () => {
   });
 
   it('refuses to start with bad configuration, naming each problem', () => {
-    const result = spawnSync(tsx, ['src/main.ts'], {
+    const result = spawnSync(node, withTsx('src/main.ts'), {
       cwd: hubDir,
       env: childEnv({ PORT: 'x', NODE_ENV: 'production' }),
       encoding: 'utf8',
@@ -107,7 +110,7 @@ describe('the hub process', () => {
 
 describe('the management CLI', () => {
   const cli = (args: string[], env: Record<string, string>) =>
-    spawnSync(tsx, ['src/cli.ts', ...args], { cwd: hubDir, env: childEnv(env), encoding: 'utf8' });
+    spawnSync(node, withTsx('src/cli.ts', ...args), { cwd: hubDir, env: childEnv(env), encoding: 'utf8' });
 
   it('migrates, creates a super-admin who can use the platform routes, and seeds a demo org', async () => {
     const env = { DATA_DIR: join(scratch, 'cli-data') };
