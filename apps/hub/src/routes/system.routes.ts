@@ -50,6 +50,19 @@ export function systemRoutes(deps: HubDeps) {
     );
   }
 
+  // Until the console is served here, the root says what is running and where to go.
+  router.get('/', (c) =>
+    c.html(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Clockface hub</title></head>
+<body><h1>Clockface hub</h1>
+<p>The hub is running. The admin console is not bundled yet; use the API.</p>
+<ul><li><a href="/api/docs">API documentation</a> (interactive)</li>
+<li><a href="/api/openapi.json">OpenAPI 3.1 document</a></li>
+<li><a href="/health">Health</a></li></ul>
+<p>New here? <code>pnpm hub seed-demo</code> creates a demo organisation and prints how to log in.</p>
+</body></html>`),
+  );
+
   router.get('/api/problems/:slug', (c) => {
     const code = (Object.keys(APP_ERROR_CODES) as AppErrorCode[]).find(
       (candidate) => problemSlug(candidate) === c.req.param('slug'),

@@ -10,6 +10,15 @@ afterAll(async () => {
   await hub?.close();
 });
 
+describe('the root page', () => {
+  it('says the hub is running and links the docs', async () => {
+    const page = await hub.request('GET', '/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.text).toContain('/api/docs');
+  });
+});
+
 describe('health', () => {
   it('reports ok with the database reachable', async () => {
     for (const path of ['/health', '/api/health']) {
