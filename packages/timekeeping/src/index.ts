@@ -24,4 +24,5 @@ export { getAttendanceState, type AttendanceState } from './state';
 export { applyWeeklyOvertime, splitDailyOvertime, type DailySplit } from './overtime';
 export { expandWeeklyPattern, isOvernight, type WeeklyShiftSlot } from './shifts';
 export { getLocalDate, minutesInLocalDay, startOfWeek } from './time';
+export { EXCEPTION_CODES } from './types';
 export type * from './types';

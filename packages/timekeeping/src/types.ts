@@ -240,23 +240,27 @@ export interface BreakRecord {
   unpaidMinutes: number;
 }
 
-export type ExceptionCode =
-  | 'missing_clock_out'
-  | 'missing_clock_in'
-  | 'missing_break_end'
-  | 'orphan_break_punch'
-  | 'duplicate_punch'
-  | 'overlapping_entries'
-  | 'punch_far_from_shift'
-  | 'late_arrival'
-  | 'early_leave'
-  | 'absent'
-  | 'max_shift_length_exceeded'
-  | 'insufficient_rest'
-  | 'missing_required_break'
-  | 'break_over_allowance'
-  | 'adjustment_target_missing'
-  | 'late_event_in_locked_period';
+/** Every exception code, for storage enums and filters (README.md has when each is raised). */
+export const EXCEPTION_CODES = [
+  'missing_clock_out',
+  'missing_clock_in',
+  'missing_break_end',
+  'orphan_break_punch',
+  'duplicate_punch',
+  'overlapping_entries',
+  'punch_far_from_shift',
+  'late_arrival',
+  'early_leave',
+  'absent',
+  'max_shift_length_exceeded',
+  'insufficient_rest',
+  'missing_required_break',
+  'break_over_allowance',
+  'adjustment_target_missing',
+  'late_event_in_locked_period',
+] as const;
+
+export type ExceptionCode = (typeof EXCEPTION_CODES)[number];
 
 export type ExceptionSeverity = 'info' | 'warning' | 'error';
 
