@@ -12,9 +12,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'clockface-test-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
 
-function run(title, command, args, env = {}) {
+function run(title, command, args, env = process.env) {
   console.log(`\n━━ ${title}: ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
   return result.status ?? 1;
 }
 
@@ -27,38 +27,61 @@ function check(title, command, args) {
   }
 }
 
+/** Runs vitest with a JSON report and adds its counts to the totals. */
+function vitest(title, files, env = process.env) {
+  const report = join(scratch, `${title.replace(/\W+/g, '-')}.json`);
+  const status = run(
+    title,
+    'pnpm',
+    [
+      'exec',
+      'vitest',
+      'run',
+      ...files,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+    ],
+    env,
+  );
+  if (existsSync(report)) {
+    const results = JSON.parse(readFileSync(report, 'utf8'));
+    totals.passed += results.numPassedTests;
+    totals.failed += results.numFailedTests;
+    totals.skipped += results.numPendingTests + results.numTodoTests;
+    // A file that fails to load has no failed tests but is a failure all the same.
+    const brokenFiles = results.testResults.filter(
+      (file) => file.status === 'failed' && file.assertionResults.length === 0,
+    );
+    totals.failed += brokenFiles.length;
+    if (results.numFailedTests > 0 || brokenFiles.length > 0) failures.push(title);
+  } else if (status !== 0) {
+    totals.failed += 1;
+    failures.push(`${title} (no report)`);
+  }
+}
+
 check('lint', 'pnpm', ['exec', 'eslint', '.', '--max-warnings=0']);
 check('format', 'pnpm', ['exec', 'prettier', '--check', '.', '--log-level', 'warn']);
 check('typecheck', 'pnpm', ['-r', '--no-bail', '--reporter-hide-prefix', 'typecheck']);
 
-const vitestReport = join(scratch, 'vitest.json');
-const vitestStatus = run('vitest', 'pnpm', [
-  'exec',
-  'vitest',
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${vitestReport}`,
-]);
-if (existsSync(vitestReport)) {
-  const report = JSON.parse(readFileSync(vitestReport, 'utf8'));
-  totals.passed += report.numPassedTests;
-  totals.failed += report.numFailedTests;
-  totals.skipped += report.numPendingTests + report.numTodoTests;
-  // A file that fails to load has no failed tests but is a failure all the same.
-  const brokenFiles = report.testResults.filter(
-    (file) => file.status === 'failed' && file.assertionResults.length === 0,
+vitest('vitest', []);
+
+// The hub runs on a real Postgres in production and on embedded PGlite by default: when the suite
+// above ran against a server, run the identity and isolation tests once more on PGlite.
+if (process.env.DATABASE_URL) {
+  const { DATABASE_URL: _server, ...withoutServer } = process.env;
+  vitest(
+    'hub on PGlite',
+    ['auth', 'tenancy', 'bad-input'].map((name) => `apps/hub/test/integration/${name}.int.test.ts`),
+    withoutServer,
   );
-  totals.failed += brokenFiles.length;
-  if (report.numFailedTests > 0 || brokenFiles.length > 0) failures.push('vitest');
-} else if (vitestStatus !== 0) {
-  totals.failed += 1;
-  failures.push('vitest (no report)');
 }
 
 if (existsSync(join(root, 'e2e/playwright.config.ts'))) {
   const playwrightReport = join(scratch, 'playwright.json');
   const status = run('e2e', 'pnpm', ['--filter', '@clockface/e2e', 'exec', 'playwright', 'test'], {
+    ...process.env,
     PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport,
   });
   if (existsSync(playwrightReport)) {
