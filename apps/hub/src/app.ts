@@ -11,14 +11,17 @@ import type { HubDeps } from './deps';
 import type { HubEnv } from './env';
 import { handleError } from './errors';
 import { withRequestContext } from './middleware/request-context';
+import { withDeviceAuth, withServerDate } from './middleware/with-device-auth';
 import { withOrgMember } from './middleware/with-org-member';
 import { adminRoutes } from './routes/admin.routes';
 import { authRoutes } from './routes/auth.routes';
 import { employeeRoutes } from './routes/employees.routes';
 import { invitationRoutes } from './routes/invitations.routes';
 import { orgRoutes } from './routes/orgs.routes';
+import { deviceRoutes } from './routes/devices.routes';
 import { createRouter } from './routes/router';
 import { structureRoutes } from './routes/structure.routes';
+import { syncRoutes } from './routes/sync.routes';
 import { registerApiDocs, systemRoutes } from './routes/system.routes';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
@@ -85,6 +88,10 @@ export function createApp(deps: HubDeps) {
   app.use('/api/orgs/:orgId', requireMember);
   app.use('/api/orgs/:orgId/*', requireMember);
 
+  // Kiosk routes: the hub's time on every answer (errors too, JWT-05), then the device JWT.
+  app.use('/api/devices/*', withServerDate(deps));
+  app.use('/api/sync/*', withServerDate(deps), withDeviceAuth(deps));
+
   app.route('/', systemRoutes(deps));
   app.route('/', authRoutes(deps));
   app.route('/', orgRoutes(deps));
@@ -92,6 +99,8 @@ export function createApp(deps: HubDeps) {
   app.route('/', structureRoutes(deps));
   app.route('/', employeeRoutes(deps));
   app.route('/', adminRoutes(deps));
+  app.route('/', deviceRoutes(deps));
+  app.route('/', syncRoutes(deps));
   registerApiDocs(app, deps);
 
   app.notFound((c) =>

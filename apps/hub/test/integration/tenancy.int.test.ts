@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAllRows } from '../helpers/db-snapshot';
 import { createTestHub, signUpOwner, type TestHub } from '../helpers/test-hub';
+import { createKeyPair, registrationBody } from '../helpers/test-kiosk';
 
 let hub: TestHub;
 type Owner = Awaited<ReturnType<typeof signUpOwner>>;
@@ -32,7 +33,12 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
     departmentId: department.body.id,
     pin: '1234',
   });
-  for (const response of [department, site, role, invitation, employee]) expect(response.status).toBe(201);
+  const enrollment = await as('POST', '/enrollment-tokens', { siteId: site.body.id, maxUses: 2 });
+  const device = await hub.request('POST', '/api/devices/register', {
+    body: registrationBody(enrollment.body.token, createKeyPair().publicJwk, `Kiosk ${key}`),
+  });
+  for (const response of [department, site, role, invitation, employee, enrollment, device])
+    expect(response.status).toBe(201);
   ids[key] = {
     orgId: owner.orgId,
     userId: owner.userId,
@@ -41,6 +47,8 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
     roleId: role.body.id,
     invitationId: invitation.body.id,
     employeeId: employee.body.id,
+    tokenId: enrollment.body.id,
+    deviceId: device.body.deviceId,
   };
 }
 
@@ -65,6 +73,10 @@ function validBody(method: string, path: string): unknown {
   if (path.endsWith('/terminate')) return { terminationDate: '2026-12-31' };
   if (path.endsWith('/employees')) return { code: 'PROBE', name: 'Probe' };
   if (path.endsWith('/employees/:employeeId')) return { name: 'Probe' };
+  if (path.endsWith('/revoke')) return undefined;
+  if (path.endsWith('/enrollment-tokens'))
+    return { siteId: '0190a000-0000-7000-8000-000000000002', maxUses: 1 };
+  if (path.endsWith('/devices/:deviceId')) return { name: 'Probe' };
   if (/\/(departments|sites)(\/:\w+)?$/.test(path) || path === '/api/orgs/:orgId') return { name: 'Probe' };
   throw new Error(`No probe body for ${method} ${path}: add one so the isolation test covers this route`);
 }
@@ -168,7 +180,16 @@ describe('row-level security (second line)', () => {
                      and col.table_name = c.relname and col.column_name = 'org_id') or c.relname = 'organizations')`);
     const tables = rows<{ table: string; enabled: boolean; forced: boolean; has_policy: boolean }>(result);
     expect(tables.map((table) => table.table)).toEqual(
-      expect.arrayContaining(['organizations', 'memberships', 'sites', 'departments', 'audit_log']),
+      expect.arrayContaining([
+        'organizations',
+        'memberships',
+        'sites',
+        'departments',
+        'audit_log',
+        'enrollment_tokens',
+        'devices',
+        'attendance_events',
+      ]),
     );
     for (const table of tables.filter((t) => t.table !== 'mail_outbox')) {
       expect(table).toEqual({ table: table.table, enabled: true, forced: true, has_policy: true });

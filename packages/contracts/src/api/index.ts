@@ -4,3 +4,4 @@ export * from './permissions';
 export * from './auth';
 export * from './orgs';
 export * from './employees';
+export * from './devices';

@@ -17,6 +17,10 @@ export const PERMISSIONS = [
   'audit.read',
   'employees.read',
   'employees.write',
+  /** See kiosks and their health; list enrollment tokens. */
+  'devices.read',
+  /** Create and revoke enrollment tokens; rename and revoke kiosks. */
+  'devices.write',
 ] as const;
 export type TPermission = (typeof PERMISSIONS)[number];
 export const ZPermission = z.enum(PERMISSIONS);

@@ -6,3 +6,6 @@ export * from './structure';
 export * from './audit';
 export * from './mail';
 export * from './employees';
+export * from './devices';
+export * from './attendance';
+export * from './roster';

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   date,
   foreignKey,
   index,
@@ -56,6 +57,12 @@ export const employees = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    /**
+     * Id of the transaction that last changed the row, set by a trigger (migration 0006). The kiosk
+     * roster delta pages on it: unlike a timestamp it cannot be passed by a slower transaction that
+     * commits later (see queries/roster.ts).
+     */
+    rosterXid: bigint('roster_xid', { mode: 'number' }),
   },
   (table) => [
     unique('employees_org_id_id_key').on(table.orgId, table.id),
@@ -68,6 +75,8 @@ export const employees = pgTable(
       .on(table.orgId, table.name, table.id)
       .where(sql`${table.deletedAt} is null`),
     index('employees_org_department_idx').on(table.orgId, table.departmentId),
+    // Serves the kiosk roster delta: changes since a transaction id, keyset on (roster_xid, id).
+    index('employees_org_roster_xid_idx').on(table.orgId, table.rosterXid, table.id),
     foreignKey({
       name: 'employees_department_fk',
       columns: [table.orgId, table.departmentId],

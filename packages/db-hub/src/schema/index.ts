@@ -7,4 +7,6 @@ export * from './structure';
 export * from './audit';
 export * from './employees';
 export * from './platform';
+export * from './devices';
+export * from './attendance';
 export { APP_ROLE } from './columns';

@@ -1,0 +1,97 @@
+import { AppError } from '@clockface/core';
+import { withOrgScope } from '@clockface/db-hub';
+import { findDeviceByKid, recordDeviceTokenUse, type DeviceRow } from '@clockface/db-hub/queries';
+import { DEVICE_TOKEN_CLOCK_TOLERANCE_S, verifyDeviceToken } from '@clockface/sync-protocol';
+import { decodeJwt } from 'jose';
+import { createMiddleware } from 'hono/factory';
+import type { HubDeps } from '../deps';
+import type { HubEnv } from '../env';
+import { readBearer } from './with-user-auth';
+
+/** The `aud` of every device JWT this hub accepts; handed to the kiosk at registration. */
+export function syncAudience(deps: HubDeps): string {
+  return `${deps.config.publicUrl}/api/sync`;
+}
+
+/**
+ * The URL the token's `htu` must equal. The path and method are always this request's; the origin
+ * may be PUBLIC_URL or the origin the request arrived at (a kiosk on the site LAN provisioned with
+ * http://10.0.0.5:8787 signs that), nothing else.
+ */
+function expectedUrl(deps: HubDeps, requestUrl: string, token: string): string {
+  const request = new URL(requestUrl);
+  const allowed = new Set([new URL(deps.config.publicUrl).origin, request.origin]);
+  let claimedOrigin: string | undefined;
+  try {
+    const htu = decodeJwt(token).htu;
+    if (typeof htu === 'string') claimedOrigin = new URL(htu).origin;
+  } catch {
+    // verifyDeviceToken rejects the token with a precise reason below.
+  }
+  const origin = claimedOrigin && allowed.has(claimedOrigin) ? claimedOrigin : deps.config.publicUrl;
+  return `${origin}${request.pathname}`;
+}
+
+/**
+ * Authenticates a kiosk by its self-signed JWT (packages/sync-protocol `verifyDeviceToken`: EdDSA
+ * only, typ kiosk+jwt, audience, htm/htu, exp/iat/jti, 120 s, 30 s tolerance) against the key
+ * registered under its `kid`, whose device must be the token's `sub`. Sets `device` and `orgScope`:
+ * the org, device and site of everything that follows come from the verified key, never from the
+ * body (DEV-03). Every failure is a 401 (the org being suspended: 403).
+ */
+export function withDeviceAuth(deps: HubDeps) {
+  return createMiddleware<HubEnv>(async function withDeviceAuth(c, next) {
+    const token = readBearer(c.req.header('authorization'));
+    if (!token) {
+      throw new AppError('UNAUTHENTICATED', {
+        message: 'Send a device token: Authorization: Bearer <kiosk JWT>',
+      });
+    }
+    let orgStatus: string | undefined;
+    const verified = await verifyDeviceToken<DeviceRow>(token, {
+      audience: syncAudience(deps),
+      method: c.req.method,
+      url: expectedUrl(deps, c.req.url, token),
+      clock: deps.clock,
+      findDeviceKey: async (kid) => {
+        const found = await findDeviceByKid(deps.db, { kid });
+        if (!found) return undefined;
+        orgStatus = found.orgStatus;
+        return {
+          deviceId: found.device.id,
+          publicKey: found.device.publicJwk,
+          isRevoked: found.device.status === 'revoked',
+          row: found.device,
+        };
+      },
+      isJtiFresh: ({ deviceId, jti, expiresAt }) =>
+        recordDeviceTokenUse(deps.db, {
+          deviceId,
+          jti,
+          // Kept past exp by the tolerance, so no token that could still verify is forgotten.
+          expiresAt: new Date(expiresAt.getTime() + DEVICE_TOKEN_CLOCK_TOLERANCE_S * 1000),
+        }),
+    });
+    if (orgStatus === 'suspended') {
+      throw new AppError('ORGANIZATION_SUSPENDED', {
+        message: 'This organisation is suspended. Contact support.',
+      });
+    }
+    const device = verified.record.row!;
+    c.set('device', device);
+    c.set('orgScope', (work) => withOrgScope(deps.db, device.orgId, work));
+    await next();
+  });
+}
+
+/**
+ * Every device answer carries the hub's time in `Date`, errors included: a kiosk told CLOCK_SKEW
+ * measures its offset from it (JWT-05). Set here because app.request() and error responses built
+ * by hand have no Date of their own, and the hub's clock is injectable.
+ */
+export function withServerDate(deps: HubDeps) {
+  return createMiddleware<HubEnv>(async function withServerDate(c, next) {
+    await next();
+    c.res.headers.set('date', deps.clock.now().toUTCString());
+  });
+}

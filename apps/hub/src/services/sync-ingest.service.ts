@@ -1,0 +1,331 @@
+/**
+ * @module Punch ingest: a kiosk's signed batch becomes attendance events, exactly once.
+ *
+ * Per batch: the device row is locked (batches of one device never interleave), the Ed25519
+ * signature over the newest event is checked once, then every event gets its own verdict — one bad
+ * event never fails the batch (STYLE.md errors §4):
+ * - `duplicate`: the id is stored with the same hash (a retry);
+ * - `conflict`: the id (or its chain position) is taken by different content — never overwritten,
+ *   logged as a security event, the device flagged (DEV-05);
+ * - `rejected` + code: `HASH_MISMATCH` (content edited), `CHAIN_BROKEN` (not linked to the signed
+ *   event after it, so the signature does not cover it: reordered, inserted or re-hashed),
+ *   `UNKNOWN_EMPLOYEE` (not an employee of this device's org);
+ * - `accepted`, possibly with review flags: a gap before it (`seq_gap`, e.g. batches out of order),
+ *   a fork against stored events (`chain_broken`), device time in the future or before
+ *   registration, an inactive or other-site employee, a PIN punch.
+ *
+ * Unlike sync-protocol's `verifyChain`, which walks strictly from the stored head, events are
+ * linked against their stored neighbours, so batches that arrive out of order are all kept; the
+ * device's head is the highest contiguous seq and moves forward as gaps fill.
+ */
+import { createPublicKey } from 'node:crypto';
+import type { TBatchAck, TEventAck, TEventBatch, TPunchEvent } from '@clockface/contracts/sync';
+import { AppError } from '@clockface/core';
+import type { Database } from '@clockface/db-hub';
+import {
+  findAttendanceEventsByIds,
+  findDevice,
+  findEmployeesForPunches,
+  insertAttendanceEvents,
+  listDeviceChainAfter,
+  listDeviceChainLinks,
+  updateDevice,
+  type DeviceRow,
+  type NewAttendanceEvent,
+} from '@clockface/db-hub/queries';
+import { genesisHash, hashPunchEvent, verifyBatchSignature } from '@clockface/sync-protocol';
+import type { Logger } from 'pino';
+import type { ActorContext, HubDeps } from '../deps';
+import { recordAudit } from './audit.service';
+
+/** A punch this far past the hub's receive time (after offset correction) is flagged, ms. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+/** A device whose raw clock is this far ahead is flagged for review (DEV-07), ms. */
+const DEVICE_FUTURE_FLAG_MS = 24 * 3_600_000;
+/** Head advancement reads stored links in chunks of this many rows. */
+const HEAD_CHUNK = 2_000;
+
+interface Link {
+  seq: number;
+  hash: string;
+  prevHash: string | null;
+}
+
+export interface IngestContext {
+  actor: Omit<ActorContext, 'actorUserId' | 'actorType'>;
+  log: Logger;
+}
+
+export async function ingestEventBatch(
+  deps: HubDeps,
+  tx: Database,
+  context: IngestContext,
+  authenticated: DeviceRow,
+  batch: TEventBatch,
+): Promise<TBatchAck> {
+  const { orgId } = authenticated;
+  // DEV-03: a device speaks only for itself; this is an attack or a bug, not a bad event.
+  if (
+    batch.deviceId !== authenticated.id ||
+    batch.events.some((event) => event.deviceId !== authenticated.id)
+  ) {
+    throw new AppError('FORBIDDEN', { message: 'The batch carries events of another device' });
+  }
+  // Serialises batches of one device, so the head and the neighbour checks see a settled chain.
+  const device = (await findDevice(tx, { orgId, deviceId: authenticated.id, forUpdate: true }))!;
+
+  const publicKey = createPublicKey({ key: device.publicJwk, format: 'jwk' });
+  if (batch.signature.kid !== device.kid || !verifyBatchSignature(batch, publicKey)) {
+    context.log.warn(
+      { securityEvent: 'sync_batch_signature_invalid', deviceId: device.id, orgId },
+      'batch signature does not verify',
+    );
+    throw new AppError('VALIDATION_FAILED', {
+      message: "The batch signature does not verify with this device's registered key",
+      issues: [{ path: 'signature', message: 'Invalid signature' }],
+    });
+  }
+
+  const now = deps.clock.now();
+  const events = batch.events;
+  const isHashOk = events.map((event) => hashPunchEvent(event) === event.hash);
+  // The signature covers the last event; each earlier one is covered only through an unbroken,
+  // consecutive chain of verified links up to it.
+  const isVouched = new Array<boolean>(events.length).fill(false);
+  for (let index = events.length - 1; index >= 0; index -= 1) {
+    const event = events[index]!;
+    const next = events[index + 1];
+    isVouched[index] =
+      isHashOk[index]! &&
+      (next === undefined ||
+        (isVouched[index + 1]! && next.prevHash === event.hash && next.seq === event.seq + 1));
+  }
+
+  const seqs = events.map((event) => event.seq);
+  // Sequential: one transaction is one connection.
+  const existing = await findAttendanceEventsByIds(tx, { orgId, ids: events.map((event) => event.id) });
+  const storedLinks = await listDeviceChainLinks(tx, {
+    orgId,
+    deviceId: device.id,
+    fromSeq: Math.min(...seqs) - 1,
+    toSeq: Math.max(...seqs) + 1,
+  });
+  const employees = await findEmployeesForPunches(tx, {
+    orgId,
+    ids: [...new Set(events.map((event) => event.employeeId))],
+  });
+  const existingById = new Map(existing.map((row) => [row.id, row]));
+  const storedBySeq = new Map(storedLinks.map((row) => [row.seq!, row]));
+  const employeeById = new Map(employees.map((row) => [row.id, row]));
+  /** Authentic links of this batch by seq (vouched), for neighbour checks and the head. */
+  const batchLinks = new Map<number, Link>();
+  events.forEach((event, index) => {
+    if (isVouched[index]) batchLinks.set(event.seq, event);
+  });
+
+  const results: TEventAck[] = [];
+  const rows: NewAttendanceEvent[] = [];
+  const conflicts: { event: TPunchEvent; code: string; message: string }[] = [];
+  const deviceFlags: string[] = [];
+  const offsetMs = device.clockOffsetMs ?? 0;
+
+  for (const [index, event] of events.entries()) {
+    const stored = existingById.get(event.id);
+    if (stored) {
+      if (stored.deviceId === device.id && stored.hash === event.hash && isHashOk[index]) {
+        results.push({ id: event.id, status: 'duplicate' });
+      } else {
+        const message = 'This id is already stored with different content; the stored event stands';
+        conflicts.push({ event, code: 'ID_CONFLICT', message });
+        results.push({ id: event.id, status: 'conflict', code: 'ID_CONFLICT', message });
+      }
+      continue;
+    }
+    if (!isHashOk[index]) {
+      deviceFlags.push(`Event seq ${event.seq} does not match its hash`);
+      results.push({
+        id: event.id,
+        status: 'rejected',
+        code: 'HASH_MISMATCH',
+        message: `Event ${event.seq} does not match its hash: it was modified`,
+      });
+      continue;
+    }
+    if (!isVouched[index]) {
+      results.push({
+        id: event.id,
+        status: 'rejected',
+        code: 'CHAIN_BROKEN',
+        message: `Event ${event.seq} is not linked to the signed events after it, so the batch signature does not cover it`,
+      });
+      continue;
+    }
+    const holder = storedBySeq.get(event.seq);
+    if (holder && holder.id !== event.id) {
+      const message = `Seq ${event.seq} of this device is already held by another event`;
+      conflicts.push({ event, code: 'SEQ_CONFLICT', message });
+      results.push({ id: event.id, status: 'conflict', code: 'SEQ_CONFLICT', message });
+      continue;
+    }
+    const employee = employeeById.get(event.employeeId);
+    if (!employee) {
+      results.push({
+        id: event.id,
+        status: 'rejected',
+        code: 'UNKNOWN_EMPLOYEE',
+        message: 'Not an employee of this organisation',
+      });
+      continue;
+    }
+
+    const flags: string[] = [];
+    const predecessor =
+      event.seq === 1
+        ? { hash: genesisHash(device.id) }
+        : (storedBySeq.get(event.seq - 1) ?? batchLinks.get(event.seq - 1));
+    if (!predecessor) {
+      flags.push('seq_gap');
+      deviceFlags.push(`Gap before seq ${event.seq}`);
+    } else if (predecessor.hash !== event.prevHash) {
+      flags.push('chain_broken');
+      deviceFlags.push(`Chain broken at seq ${event.seq}`);
+    }
+    const successor = storedBySeq.get(event.seq + 1);
+    if (successor && successor.prevHash !== event.hash) {
+      flags.push('chain_broken');
+      deviceFlags.push(`Chain broken after seq ${event.seq}`);
+    }
+    const deviceTime = new Date(event.deviceTime);
+    const occurredAt = new Date(deviceTime.getTime() + offsetMs);
+    if (occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) flags.push('device_time_in_future');
+    if (deviceTime.getTime() > now.getTime() + DEVICE_FUTURE_FLAG_MS) {
+      deviceFlags.push(`Device time ${event.deviceTime} is more than 24 h ahead`);
+    }
+    if (occurredAt.getTime() < device.registeredAt.getTime() - FUTURE_TOLERANCE_MS) {
+      flags.push('device_time_before_registration');
+    }
+    if (employee.status !== 'active' || employee.deletedAt !== null) flags.push('employee_inactive');
+    if (device.siteId && employee.homeSiteId && employee.homeSiteId !== device.siteId) {
+      flags.push('employee_other_site');
+    }
+    // DEV-08: a PIN is low assurance (guessable offline from a stolen kiosk).
+    if (event.method === 'pin') flags.push('pin_punch');
+
+    rows.push({
+      id: event.id,
+      orgId,
+      employeeId: event.employeeId,
+      deviceId: device.id,
+      siteId: device.siteId,
+      seq: event.seq,
+      type: event.type,
+      source: 'kiosk',
+      method: event.method,
+      occurredAt,
+      deviceTime,
+      clockOffsetMs: offsetMs,
+      receivedAt: now,
+      monotonicMs: event.monotonicMs,
+      runId: event.runId,
+      score: event.score,
+      liveness: event.liveness,
+      modelId: event.modelId,
+      prevHash: event.prevHash,
+      hash: event.hash,
+      flags: [...new Set(flags)],
+    });
+    results.push({
+      id: event.id,
+      status: 'accepted',
+      ...(flags.length > 0 ? { code: flags[0]!.toUpperCase() } : {}),
+    });
+  }
+
+  const inserted = await insertAttendanceEvents(tx, rows);
+  // Skipped by ON CONFLICT although not seen above: the id exists in another organisation.
+  for (const row of rows) {
+    if (inserted.has(row.id)) continue;
+    const result = results.find((candidate) => candidate.id === row.id)!;
+    result.status = 'conflict';
+    result.code = 'ID_CONFLICT';
+    result.message = 'This id is already taken';
+    conflicts.push({
+      event: events.find((event) => event.id === row.id)!,
+      code: 'ID_CONFLICT',
+      message: result.message,
+    });
+  }
+
+  for (const conflict of conflicts) {
+    deviceFlags.push(`Conflicting event ${conflict.event.id} (${conflict.code})`);
+    context.log.warn(
+      {
+        securityEvent: 'sync_event_conflict',
+        orgId,
+        deviceId: device.id,
+        eventId: conflict.event.id,
+        seq: conflict.event.seq,
+        code: conflict.code,
+      },
+      'event conflicts with a stored one',
+    );
+    await recordAudit(
+      tx,
+      { ...context.actor, actorUserId: null, actorType: 'device' },
+      {
+        orgId,
+        action: 'device.event_conflict',
+        entityType: 'attendance_event',
+        entityId: conflict.event.id,
+        after: {
+          deviceId: device.id,
+          seq: conflict.event.seq,
+          code: conflict.code,
+          received: conflict.event,
+        },
+      },
+    );
+  }
+
+  const head = await advanceHead(tx, device, batchLinks);
+  await updateDevice(tx, {
+    orgId,
+    deviceId: device.id,
+    changes: {
+      lastSeq: head.seq,
+      lastHash: head.hash,
+      lastSeenAt: now,
+      ...(deviceFlags.length > 0 && !device.isFlaggedForReview
+        ? { isFlaggedForReview: true, flagReason: deviceFlags[0]!.slice(0, 500) }
+        : {}),
+    },
+  });
+  return { results, head, serverTime: now.toISOString() };
+}
+
+/**
+ * Moves the device's head over every consecutive, correctly linked event the hub now knows: stored
+ * ones (including earlier out-of-order arrivals) and this batch's authentic ones (even those
+ * rejected for an unknown employee, so one such event does not stall the head for ever).
+ */
+async function advanceHead(tx: Database, device: DeviceRow, batchLinks: Map<number, Link>) {
+  let head = { seq: device.lastSeq, hash: device.lastHash ?? genesisHash(device.id) };
+  for (;;) {
+    const stored = await listDeviceChainAfter(tx, {
+      orgId: device.orgId,
+      deviceId: device.id,
+      afterSeq: head.seq,
+      limit: HEAD_CHUNK,
+    });
+    const storedBySeq = new Map(stored.map((row) => [row.seq!, row]));
+    const startSeq = head.seq;
+    for (;;) {
+      const next = storedBySeq.get(head.seq + 1) ?? batchLinks.get(head.seq + 1);
+      if (!next || next.prevHash !== head.hash || !next.hash) break;
+      head = { seq: head.seq + 1, hash: next.hash };
+    }
+    const lastFetched = stored.at(-1)?.seq;
+    // Another chunk only when this one was full and the walk reached its end.
+    if (stored.length < HEAD_CHUNK || head.seq !== lastFetched || head.seq === startSeq) return head;
+  }
+}
