@@ -123,7 +123,7 @@ export function authRoutes(deps: HubDeps) {
       },
     }),
     async (c) => {
-      await auth.requestPasswordReset(deps, c.req.valid('json').email);
+      await auth.requestPasswordReset(deps, c.req.valid('json').email, clientInfo(c));
       return c.body(null, 202);
     },
   );

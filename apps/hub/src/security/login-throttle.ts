@@ -22,7 +22,17 @@ export interface LoginThrottle {
   recordFailure(key: { email: string; ip: string | null }): Promise<void>;
   /** A correct password clears the account's counter (the IP's keeps counting spraying). */
   recordSuccess(key: { email: string }): Promise<void>;
+  /**
+   * Counts a password-reset request; throws RATE_LIMITED past the limit. Applied whether or not the
+   * email has an account, so the answer never tells which emails exist.
+   */
+  consumeResetRequest(key: { email: string; ip: string | null }): Promise<void>;
 }
+
+/** Reset emails per address per hour: enough for a typo or a lost mail, not enough to flood an inbox. */
+export const RESET_REQUESTS_PER_HOUR = 5;
+/** Reset requests per client IP per hour. */
+export const RESET_REQUESTS_PER_IP_HOUR = 30;
 
 export function createLoginThrottle(db: Database): LoginThrottle {
   const common = {
@@ -45,10 +55,31 @@ export function createLoginThrottle(db: Database): LoginThrottle {
     points: IP_FAILURES_PER_WINDOW - 1,
     clearExpiredByTimeout: false,
   });
-  return createThrottle(byAccount, byIp);
+  const resetByAccount = new RateLimiterDrizzle({
+    storeClient: db,
+    schema: schema.rateLimits,
+    keyPrefix: 'reset_account',
+    points: RESET_REQUESTS_PER_HOUR,
+    duration: 60 * 60,
+    clearExpiredByTimeout: false,
+  });
+  const resetByIp = new RateLimiterDrizzle({
+    storeClient: db,
+    schema: schema.rateLimits,
+    keyPrefix: 'reset_ip',
+    points: RESET_REQUESTS_PER_IP_HOUR,
+    duration: 60 * 60,
+    clearExpiredByTimeout: false,
+  });
+  return createThrottle(byAccount, byIp, resetByAccount, resetByIp);
 }
 
-function createThrottle(byAccount: RateLimiterAbstract, byIp: RateLimiterAbstract): LoginThrottle {
+function createThrottle(
+  byAccount: RateLimiterAbstract,
+  byIp: RateLimiterAbstract,
+  resetByAccount: RateLimiterAbstract,
+  resetByIp: RateLimiterAbstract,
+): LoginThrottle {
   const limited = (msBeforeNext: number) =>
     new AppError('RATE_LIMITED', {
       message: 'Too many failed sign-in attempts. Try again later.',
@@ -72,6 +103,19 @@ function createThrottle(byAccount: RateLimiterAbstract, byIp: RateLimiterAbstrac
     },
     async recordSuccess({ email }) {
       await byAccount.delete(email);
+    },
+    async consumeResetRequest({ email, ip }) {
+      try {
+        await Promise.all([resetByAccount.consume(email), ip ? resetByIp.consume(ip) : Promise.resolve()]);
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) {
+          throw new AppError('RATE_LIMITED', {
+            message: 'Too many password reset requests. Try again later.',
+            retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+          });
+        }
+        throw rejection;
+      }
     },
   };
 }

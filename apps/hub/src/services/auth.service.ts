@@ -240,7 +240,8 @@ export async function changePassword(
 }
 
 /** Always answers the same way, whether or not the email has an account. */
-export async function requestPasswordReset(deps: HubDeps, email: string) {
+export async function requestPasswordReset(deps: HubDeps, email: string, client: ClientInfo) {
+  await deps.loginThrottle.consumeResetRequest({ email, ip: client.ip });
   const user = await findUserByEmail(deps.db, { email });
   if (!user) return;
   const now = deps.clock.now();

@@ -188,6 +188,18 @@ describe('refresh tokens', () => {
   });
 });
 
+describe('password reset requests', () => {
+  it('are limited per address, for unknown addresses too, with 429 and Retry-After', async () => {
+    for (const email of ['limited@example.com', 'nobody-here@example.com']) {
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 6; attempt++) {
+        statuses.push((await hub.request('POST', '/api/auth/password/forgot', { body: { email } })).status);
+      }
+      expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+    }
+  });
+});
+
 describe('sessions', () => {
   it('logout ends the session at the next request, though the access token has not expired', async () => {
     const owner = await signUpOwner(hub);
