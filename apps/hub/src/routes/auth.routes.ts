@@ -119,7 +119,7 @@ export function authRoutes(deps: HubDeps) {
       request: { body: jsonBody(ZForgotPasswordBody) },
       responses: {
         202: { description: 'If the account exists, a link is on its way' },
-        ...problems(400, 415, 422),
+        ...problems(400, 415, 422, 429),
       },
     }),
     async (c) => {
