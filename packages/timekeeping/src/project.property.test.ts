@@ -77,7 +77,7 @@ describe('pairing never loses or double-counts a minute', () => {
     { minLength: 1, maxLength: 12 },
   );
 
-  test.prop([zone, baseMs, intervals], { numRuns: 300 })(
+  test.prop([zone, baseMs, intervals], { numRuns: 200 })(
     'worked minutes equal the sum of the in → out intervals',
     (tz, base, spans) => {
       const events: PunchEvent[] = [];
@@ -111,7 +111,7 @@ describe('pairing never loses or double-counts a minute', () => {
     { minLength: 1, maxLength: 40 },
   );
 
-  test.prop([zone, baseMs, messyPunches], { numRuns: 300 })(
+  test.prop([zone, baseMs, messyPunches], { numRuns: 200 })(
     'messy streams: entries are disjoint, made of real punches, and add up to the totals',
     (tz, base, raw) => {
       const events: PunchEvent[] = raw.map((r, i) => ({
@@ -374,7 +374,7 @@ describe('local days are 23, 24 or 25 hours', () => {
     expect(p.days.filter((d) => d.dayMinutes !== 1440)).toHaveLength(DST_DAYS_2026[tz]);
   });
 
-  test.prop([zone, baseMs], { numRuns: 300 })(
+  test.prop([zone, baseMs], { numRuns: 200 })(
     'working from one local midnight to the next counts exactly the day’s length',
     (tz, base) => {
       const date = Temporal.Instant.fromEpochMilliseconds(base).toZonedDateTimeISO(tz).toPlainDate();
@@ -400,7 +400,7 @@ describe('local days are 23, 24 or 25 hours', () => {
   test.prop(
     [zone, fc.date({ min: new Date('1990-01-01'), max: new Date('2090-12-31'), noInvalidDate: true })],
     {
-      numRuns: 300,
+      numRuns: 200,
     },
   )('any day between 1990 and 2090 is 22–26 h and spans start to start', (tz, date) => {
     const d = date.toISOString().slice(0, 10);
@@ -429,7 +429,7 @@ describe('rounding never moves an entry by more than the step', () => {
     expect(((local % (stepMinutes * MINUTE)) + stepMinutes * MINUTE) % (stepMinutes * MINUTE)).toBe(0);
   });
 
-  test.prop([zone, baseMs, fc.integer({ min: 0, max: 16 * 60 * 60 }), step, mode], { numRuns: 300 })(
+  test.prop([zone, baseMs, fc.integer({ min: 0, max: 16 * 60 * 60 }), step, mode], { numRuns: 200 })(
     'projected entries move by at most one step at each end',
     (tz, base, seconds, stepMinutes, m) => {
       const end = base + seconds * 1000;
