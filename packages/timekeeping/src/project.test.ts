@@ -567,6 +567,48 @@ describe('locked periods and overnight entries', () => {
   });
 });
 
+describe('several locked periods', () => {
+  it('freezes each period on top of the earlier ones', () => {
+    const at = (e: ReturnType<typeof punch>, receivedAt: string) => ({ ...e, receivedAt });
+    const p = projectEmployeeDays(
+      input({
+        range: { from: '2026-01-05', to: '2026-01-25' },
+        lockedPeriods: [
+          { start: '2026-01-12', end: '2026-01-18', lockedAt: '2026-01-19T12:00:00Z' },
+          { start: '2026-01-05', end: '2026-01-11', lockedAt: '2026-01-12T12:00:00Z' },
+        ],
+        events: [
+          at(punch('clock_in', '2026-01-09T07:00:00Z'), '2026-01-09T07:00:00Z'),
+          at(punch('clock_out', '2026-01-09T15:00:00Z'), '2026-01-09T15:00:00Z'),
+          // Arrived after week 1 was locked but before week 2 was.
+          at(punch('clock_in', '2026-01-11T21:00:00Z', 'sun-in'), '2026-01-13T08:00:00Z'),
+          at(punch('clock_out', '2026-01-12T05:00:00Z', 'mon-out'), '2026-01-13T08:00:00Z'),
+          // After both locks.
+          {
+            id: 'del',
+            type: 'delete',
+            targetId: 'mon-out',
+            actorId: 'mgr',
+            reason: 'r',
+            recordedAt: '2026-01-20T09:00:00Z',
+          },
+          at(punch('clock_in', '2026-01-20T07:00:00Z'), '2026-01-20T07:00:00Z'),
+          at(punch('clock_out', '2026-01-20T15:00:00Z'), '2026-01-20T15:00:00Z'),
+        ],
+      }),
+    );
+    expect(p.days.filter((d) => d.workedMinutes > 0).map((d) => [d.date, d.workedMinutes])).toEqual([
+      ['2026-01-09', 480],
+      ['2026-01-20', 480],
+    ]);
+    expect(p.exceptions.map((e) => [e.workDate, e.code, e.eventIds[0]])).toEqual([
+      ['2026-01-11', 'late_event_in_locked_period', 'sun-in'],
+      ['2026-01-12', 'missing_clock_in', 'mon-out'], // as week 2 was locked
+      ['2026-01-12', 'late_event_in_locked_period', 'del'],
+    ]);
+  });
+});
+
 describe('compliance', () => {
   it('flags a long day, short rest and a missing required break', () => {
     const p = projectEmployeeDays(
