@@ -15,6 +15,7 @@ import {
   allowedNextPunchTypes,
   createFrameDecider,
   createPunchService,
+  type RecentPunch,
 } from './punch.service';
 
 let dataDir: string;
@@ -55,18 +56,28 @@ function advance(ms: number) {
 }
 
 describe('next action', () => {
-  it('follows the last punch, and a stale clock_in no longer counts as on shift', () => {
+  it("follows the employee's punches, and a stale clock_in no longer counts as on shift", () => {
     const now = new Date('2026-11-22T09:00:00Z');
-    expect(allowedNextPunchTypes(undefined, now)).toEqual(['clock_in']);
-    expect(allowedNextPunchTypes({ type: 'clock_in', deviceTime: '2026-11-22T08:00:00Z' }, now)).toEqual([
-      'clock_out',
+    const punch = (id: string, type: RecentPunch['type'], deviceTime: string): RecentPunch => ({
+      id,
+      type,
+      deviceTime,
+    });
+    expect(allowedNextPunchTypes([], now)).toEqual(['clock_in']);
+    const clockIn = punch('019a0000-0000-7000-8000-000000000001', 'clock_in', '2026-11-22T08:00:00.000Z');
+    expect(allowedNextPunchTypes([clockIn], now)).toEqual(['clock_out', 'break_start']);
+    const breakStart = punch(
+      '019a0000-0000-7000-8000-000000000002',
       'break_start',
-    ]);
-    expect(allowedNextPunchTypes({ type: 'break_start', deviceTime: '2026-11-22T08:00:00Z' }, now)[0]).toBe(
-      'break_end',
+      '2026-11-22T08:30:00.000Z',
     );
-    const stale = new Date(now.getTime() - MAX_OPEN_SHIFT_MS - 1).toISOString();
-    expect(allowedNextPunchTypes({ type: 'clock_in', deviceTime: stale }, now)).toEqual(['clock_in']);
+    expect(allowedNextPunchTypes([clockIn, breakStart], now)).toEqual(['break_end', 'clock_out']);
+    const stale = punch(
+      '019a0000-0000-7000-8000-000000000003',
+      'clock_in',
+      new Date(now.getTime() - MAX_OPEN_SHIFT_MS - 60_000).toISOString(),
+    );
+    expect(allowedNextPunchTypes([stale], now)).toEqual(['clock_in']);
   });
 });
 

@@ -17,10 +17,12 @@ import {
   findPinLockout,
   insertPunch,
   insertSecurityEvent,
+  listRecentPunchesForEmployee,
   recordPinFailure,
   type PunchRecord,
 } from '@clockface/db-kiosk';
 import { appendToChain, genesisHead } from '@clockface/sync-protocol';
+import { getAttendanceState } from '@clockface/timekeeping';
 import type { AgentStore } from './db';
 import { requireIdentity } from './db';
 import type { RecognitionResult } from './recognizer';
@@ -32,16 +34,11 @@ export const PIN_LOCKOUT_MS = 15 * 60_000;
 /**
  * A clock_in older than this no longer counts as "on shift": the next default is clock_in again
  * (the forgotten clock_out becomes a missing-punch exception on the hub, not a surprise clock_out today).
+ * The same default as the hub's projection (timekeeping DEFAULT_RULES.maxOpenEntryMinutes).
  */
 export const MAX_OPEN_SHIFT_MS = 16 * 60 * 60_000;
-
-const ALLOWED_NEXT: Record<TPunchType | 'none', readonly TPunchType[]> = {
-  none: ['clock_in'],
-  clock_out: ['clock_in'],
-  clock_in: ['clock_out', 'break_start'],
-  break_end: ['clock_out', 'break_start'],
-  break_start: ['break_end', 'clock_out'],
-};
+/** Punches of one employee replayed to find where they stand (a day has far fewer). */
+const RECENT_PUNCHES = 50;
 
 const PAST_TENSE: Record<TPunchType, string> = {
   clock_in: 'clocked in',
@@ -50,20 +47,23 @@ const PAST_TENSE: Record<TPunchType, string> = {
   break_end: 'ended a break',
 };
 
-export interface LastPunch {
+export interface RecentPunch {
+  id: string;
   type: TPunchType;
   deviceTime: string;
 }
 
 /**
- * The punch types allowed next, the first being the default, given the employee's last punch.
- * Pure: shared with the kiosk screens.
+ * The punch types allowed next, the default first, from the employee's recent punches on this
+ * kiosk. Uses the projection's own state machine (timekeeping `getAttendanceState`), so the kiosk
+ * offers exactly what the hub will project: off → clock_in; working → clock_out | break_start;
+ * on break → break_end | clock_out; a clock_in older than 16 h counts as a forgotten clock_out.
  */
-export function allowedNextPunchTypes(last: LastPunch | undefined, now: Date): readonly TPunchType[] {
-  if (!last) return ALLOWED_NEXT.none;
-  const isStale = now.getTime() - new Date(last.deviceTime).getTime() > MAX_OPEN_SHIFT_MS;
-  if (isStale && last.type !== 'clock_out') return ALLOWED_NEXT.none;
-  return ALLOWED_NEXT[last.type];
+export function allowedNextPunchTypes(recent: readonly RecentPunch[], now: Date): readonly TPunchType[] {
+  return getAttendanceState(
+    recent.map((punch) => ({ id: punch.id, type: punch.type, occurredAt: punch.deviceTime })),
+    { asOf: now.toISOString(), maxOpenEntryMinutes: MAX_OPEN_SHIFT_MS / 60_000, duplicateWindowMinutes: 0 },
+  ).nextPunchTypes;
 }
 
 /** "08:59" in the kiosk's time zone (hub setting) or the system's. */
@@ -160,7 +160,10 @@ export function createPunchService(deps: PunchServiceDeps) {
             message: `${employee.displayName}: already ${PAST_TENSE[last.type]} at ${formatClockTime(last.deviceTime, settings.timeZone)}`,
           };
         }
-        const allowed = allowedNextPunchTypes(last, now);
+        const recent = listRecentPunchesForEmployee(tx, { employeeId: employee.id, limit: RECENT_PUNCHES });
+        // The device clock can be behind the newest punch (a clock fix, another run): replay up to both.
+        const asOf = last && new Date(last.deviceTime) > now ? new Date(last.deviceTime) : now;
+        const allowed = allowedNextPunchTypes(recent, asOf);
         const type = input.type ?? allowed[0]!;
         if (!allowed.includes(type)) {
           throw new AppError('CONFLICT', {

@@ -176,3 +176,18 @@ export function listKeptPunches(db: KioskDbOrTx, params: { limit: number }): Pun
     .limit(params.limit)
     .all();
 }
+
+/** The employee's most recent punches on this kiosk, oldest first (for the attendance state). */
+export function listRecentPunchesForEmployee(
+  db: KioskDbOrTx,
+  params: { employeeId: string; limit: number },
+): PunchRecord[] {
+  return db
+    .select()
+    .from(punches)
+    .where(eq(punches.employeeId, params.employeeId))
+    .orderBy(desc(punches.seq))
+    .limit(params.limit)
+    .all()
+    .reverse();
+}
