@@ -543,7 +543,7 @@ async function matcherBench() {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
   });
-  const result: Record<string, Record<string, number>> = {};
+  const result: Record<string, Record<string, number | string>> = {};
   let seed = 42;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
   for (const n of [1000, 10_000, 100_000]) {
@@ -593,9 +593,9 @@ async function matcherBench() {
 // ---------------------------------------------------------------------------------------------
 // Presentation attacks: the Silent-Face samples (a real face, a print, a screen) and demo.gif.
 // ---------------------------------------------------------------------------------------------
-async function attackBench(dir: string) {
+async function attackBench(dir: string, detector: 'human' | 'ultraface') {
   const pipe = await FacePipeline.create({
-    detector: 'human',
+    detector,
     embedder: 'fr_feature',
     modelsDir,
     passive: true,
@@ -617,7 +617,8 @@ async function attackBench(dir: string) {
     const gif = readFileSync(join(dir, 'demo.gif'));
     const pages = (await sharp(gif).metadata()).pages ?? 1;
     // Frames 0–32 genuine, 33–61 phone-screen replay, 62–87 printed photo (shared/faces/README.md).
-    const typeOf = (i: number) => (i <= 32 ? 'bona_fide' : i <= 61 ? 'screen' : 'print') as const;
+    const typeOf = (i: number): 'bona_fide' | 'print' | 'screen' =>
+      i <= 32 ? 'bona_fide' : i <= 61 ? 'screen' : 'print';
     let run: FrameObservation[] = [];
     let runType = typeOf(0);
     for (let i = 0; i < pages; i++) {
@@ -641,7 +642,7 @@ async function attackBench(dir: string) {
     gifSeq[runType].push(run);
   }
   await pipe.close();
-  // Per frame, passive only (strict mode without a challenge would rely on this alone).
+  // Per frame, passive only (warn mode, or block mode before any challenge).
   const perFrame = (type: string) => {
     const list = frames.filter((f) => f.type === type);
     const accepted = list.filter(
@@ -653,19 +654,26 @@ async function attackBench(dir: string) {
       accepted: accepted.length,
     };
   };
-  // Per sequence window (block mode: a blink or head turn plus passive), 10-frame windows of the gif.
+  // Per sequence window (block mode: a blink or head turn plus passive): 20-frame windows (≈ 0.7 s)
+  // every 4 frames within each segment of the GIF, as a kiosk would see a person standing still.
+  const WINDOW_FRAMES = 20;
   const windows = (type: 'bona_fide' | 'print' | 'screen') => {
     let total = 0;
     let accepted = 0;
+    let blinks = 0;
+    let turns = 0;
     for (const seq of gifSeq[type]) {
-      for (let s = 0; s + 10 <= seq.length; s += 5) {
-        const w = seq.slice(s, s + 10);
+      for (let s = 0; s + WINDOW_FRAMES <= seq.length; s += 4) {
+        const w = seq.slice(s, s + WINDOW_FRAMES);
         const passive = w.reduce((m, f) => m + (f.passive ?? 1), 0) / w.length;
+        const verdict = assessAttack('block', passive, w);
         total++;
-        if (assessAttack('block', passive, w).allowed) accepted++;
+        if (verdict.active?.blink) blinks++;
+        if (verdict.active?.headTurn) turns++;
+        if (verdict.allowed) accepted++;
       }
     }
-    return { windows: total, accepted };
+    return { windows: total, accepted, blinks, head_turns: turns };
   };
   const pf = { bona_fide: perFrame('bona_fide'), print: perFrame('print'), screen: perFrame('screen') };
   const sq = { bona_fide: windows('bona_fide'), print: windows('print'), screen: windows('screen') };
