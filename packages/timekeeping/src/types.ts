@@ -191,12 +191,12 @@ export interface ProjectionInput {
   /** The projection's "now": decides open vs missing clock-out and absences. Pass the job's clock. */
   asOf: IsoInstant;
   /** In any order; duplicates by id are ignored. */
-  events: AttendanceEvent[];
+  events: readonly AttendanceEvent[];
   /** Empty for employees without a schedule: then no lateness, absence or far-from-shift checks. */
-  shifts?: ShiftAssignment[];
+  shifts?: readonly ShiftAssignment[];
   rules: TimeRules;
-  leave?: LeaveDay[];
-  lockedPeriods?: LockedPeriod[];
+  leave?: readonly LeaveDay[];
+  lockedPeriods?: readonly LockedPeriod[];
 }
 
 export type EntryStatus = 'complete' | 'open' | 'missing_clock_out';
