@@ -62,6 +62,7 @@ const CANDIDATES = {
   'human+fr_feature': { detector: 'human', embedder: 'fr_feature', mirror: true },
   'human+fr_feature-noflip': { detector: 'human', embedder: 'fr_feature', mirror: false },
   'ultraface+fr_feature': { detector: 'ultraface', embedder: 'fr_feature', mirror: true },
+  'ultraface+fr_feature-noflip': { detector: 'ultraface', embedder: 'fr_feature', mirror: false },
   'human+faceres': { detector: 'human', embedder: 'faceres', mirror: false },
 } as const satisfies Record<string, Pick<PipelineOptions, 'detector' | 'embedder' | 'mirror'>>;
 type CandidateId = keyof typeof CANDIDATES;
@@ -342,6 +343,8 @@ function embeddingFor(id: CandidateId, r: PhotoRecord): Float32Array | undefined
       return r.humanFr0 ? unb64(r.humanFr0) : undefined;
     case 'ultraface+fr_feature':
       return sum(r.ultraFr0, r.ultraFr1);
+    case 'ultraface+fr_feature-noflip':
+      return r.ultraFr0 ? unb64(r.ultraFr0) : undefined;
     case 'human+faceres':
       return r.faceres ? unb64(r.faceres) : undefined;
   }
