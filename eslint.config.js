@@ -3,10 +3,19 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** Packages that run anywhere (browser, kiosk renderer, Node): no I/O, no Node built-ins. */
+const UNIVERSAL_PACKAGES = [
+  'packages/core/**/*.ts',
+  'packages/contracts/**/*.ts',
+  'packages/timekeeping/**/*.ts',
+];
+
 /** Layering rules from ../shared/STYLE.md ("who may import whom"), enforced per folder. */
 const layering = [
   {
-    files: ['packages/core/**/*.ts', 'packages/contracts/**/*.ts', 'packages/timekeeping/**/*.ts'],
+    // One block per file set with every pattern it needs: when two blocks match a file, the later
+    // block's no-restricted-imports replaces the earlier one's instead of adding to it.
+    files: UNIVERSAL_PACKAGES,
     rules: {
       'no-restricted-imports': [
         'error',
@@ -14,8 +23,12 @@ const layering = [
           patterns: [
             { group: ['node:*', 'drizzle-orm', 'drizzle-orm/*'], message: 'Universal packages do no I/O.' },
             {
-              group: ['@clockface/db-*', '@clockface/face', '@clockface/hub'],
+              group: ['@clockface/db-*', '@clockface/face', '@clockface/sync-protocol'],
               message: 'Layering: see STYLE.md.',
+            },
+            {
+              group: ['@clockface/hub', '@clockface/kiosk', '@clockface/console'],
+              message: 'Packages never import apps.',
             },
           ],
         },
@@ -24,6 +37,7 @@ const layering = [
   },
   {
     files: ['packages/**/*.ts'],
+    ignores: UNIVERSAL_PACKAGES,
     rules: {
       'no-restricted-imports': [
         'error',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ManualClock } from '@clockface/core';
 import { systemClock, type Clock } from '@clockface/core';
+import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config';
 import { startRuntime, type HubRuntime } from '../../src/runtime';
 import { createTestDatabase, type TestDatabase } from './test-db';
@@ -28,7 +29,7 @@ export interface TestResponse {
 }
 
 export async function createTestHub(
-  options: { clock?: ManualClock; env?: Record<string, string>; withJobs?: boolean } = {},
+  options: { clock?: ManualClock; env?: Record<string, string>; withJobs?: boolean; logger?: Logger } = {},
 ): Promise<TestHub> {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'clockface-hub-test-'));
@@ -44,6 +45,7 @@ export async function createTestHub(
     clock,
     connection: database.connection,
     withJobs: options.withJobs ?? false,
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 
   async function request(
