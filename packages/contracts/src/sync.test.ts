@@ -5,6 +5,7 @@ import {
   ZHeartbeat,
   ZKioskSettings,
   ZPunchEvent,
+  parseEventBatch,
   parseRosterDelta,
   type TPunchEvent,
 } from './sync';
@@ -69,6 +70,24 @@ describe('ZEventBatch', () => {
     };
     expect(ZEventBatch.safeParse(batch).success).toBe(false);
     expect(ZEventBatch.safeParse({ ...batch, events: events.slice(0, 500) }).success).toBe(true);
+  });
+});
+
+describe('parseEventBatch', () => {
+  it('rejects one bad event on its own, keeping its id for the ack', () => {
+    const good = punch();
+    const bad = { ...punch({ id: '019a0000-0000-7000-8000-000000000002', seq: 2 }), score: null };
+    const { batch, events } = parseEventBatch({
+      protocolVersion: 1,
+      deviceId: good.deviceId,
+      events: [good, bad, 'nonsense'],
+      signature: { alg: 'Ed25519', kid: 'k', seq: 2, hash: HASH, sig: 'A'.repeat(86) },
+    });
+    expect(batch.deviceId).toBe(good.deviceId);
+    expect(events.map((item) => item.isValid)).toEqual([true, false, false]);
+    expect(events[1]).toMatchObject({ isValid: false, id: bad.id });
+    expect(events[2]).toMatchObject({ isValid: false, id: undefined });
+    expect(() => parseEventBatch({ deviceId: good.deviceId, events: [] })).toThrow();
   });
 });
 

@@ -130,6 +130,47 @@ export const ZEventBatch = z.strictObject({
 });
 export type TEventBatch = z.infer<typeof ZEventBatch>;
 
+const ZEventBatchEnvelope = z.strictObject({
+  protocolVersion: z.number().int().min(1),
+  deviceId: zUuid,
+  events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH),
+  signature: ZBatchSignature,
+});
+
+export type ParsedBatchEvent =
+  | { index: number; isValid: true; event: TPunchEvent }
+  /** `id` when the item carries a readable one, so the hub can ack it as `rejected`. */
+  | { index: number; isValid: false; id: string | undefined; message: string };
+
+/**
+ * Parses a batch event by event, so one malformed event is rejected on its own (per-event ack) and
+ * never fails, and so blocks, the whole batch. Throws the ZodError only for a bad envelope.
+ *
+ * @example
+ * const { batch, events } = parseEventBatch(await c.req.json());
+ * for (const item of events) if (!item.isValid) acks.push({ id: item.id, status: 'rejected', code: 'INVALID_EVENT' });
+ */
+export function parseEventBatch(input: unknown): {
+  batch: Omit<TEventBatch, 'events'>;
+  events: ParsedBatchEvent[];
+} {
+  const { events, ...batch } = ZEventBatchEnvelope.parse(input);
+  return {
+    batch,
+    events: events.map((item, index) => {
+      const result = ZPunchEvent.safeParse(item);
+      if (result.success) return { index, isValid: true, event: result.data };
+      const rawId = (item as { id?: unknown } | null)?.id;
+      return {
+        index,
+        isValid: false,
+        id: typeof rawId === 'string' && zUuid.safeParse(rawId).success ? rawId : undefined,
+        message: z.prettifyError(result.error),
+      };
+    }),
+  };
+}
+
 export const ZEventAckStatus = z.enum(['accepted', 'duplicate', 'rejected', 'conflict']);
 export type TEventAckStatus = z.infer<typeof ZEventAckStatus>;
 

@@ -172,6 +172,32 @@ describe('punch service', () => {
     expect(listPendingPunches(store.db, { limit: 10 })).toHaveLength(2);
   });
 
+  it('refuses a punch the hub would refuse (a face punch without evidence), so the outbox never jams', async () => {
+    await expectCode(
+      () =>
+        service().recordPunch({
+          employeeId: ADA.id,
+          method: 'face',
+          score: 0.9,
+          liveness: null,
+          modelId: 'test-model@1',
+        }),
+      'VALIDATION_FAILED',
+    );
+    await expectCode(
+      () =>
+        service().recordPunch({
+          employeeId: ADA.id,
+          method: 'face',
+          score: 0.9,
+          liveness: 0.9,
+          modelId: 'bad model id',
+        }),
+      'VALIDATION_FAILED',
+    );
+    expect(listPendingPunches(store.db, { limit: 10 })).toHaveLength(0);
+  });
+
   it('records face punches with rounded evidence', () => {
     const outcome = service().recordPunch({
       employeeId: ADA.id,

@@ -5,7 +5,13 @@
  * (synchronous=FULL) before any caller is told "recorded" (Actual's "crucial" transaction).
  */
 import { verify as verifyArgon2 } from '@node-rs/argon2';
-import type { TKioskSettings, TPunchEvent, TPunchMethod, TPunchType } from '@clockface/contracts/sync';
+import {
+  ZPunchEvent,
+  type TKioskSettings,
+  type TPunchEvent,
+  type TPunchMethod,
+  type TPunchType,
+} from '@clockface/contracts/sync';
 import { AppError, uuidv7, type Clock } from '@clockface/core';
 import {
   clearPinFailures,
@@ -184,6 +190,13 @@ export function createPunchService(deps: PunchServiceDeps) {
           liveness: roundScore(input.liveness),
           modelId: input.modelId,
         });
+        // Only contract-valid events enter the outbox: one the hub's schema refuses would sit pending forever.
+        const checked = ZPunchEvent.safeParse(event);
+        if (!checked.success) {
+          throw new AppError('VALIDATION_FAILED', {
+            message: `The punch does not match the sync contract: ${checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+          });
+        }
         insertPunch(tx, toRow(event));
         return {
           status: 'recorded' as const,
