@@ -282,6 +282,7 @@ export async function findOrgAccess(
     prepared = prepareOrgAccess(db);
     orgAccessStatements.set(db, prepared);
   }
-  const [row] = await prepared.execute(params);
+  // postgres.js binds prepared-statement parameters as text and throws on a Date: send the ISO string.
+  const [row] = await prepared.execute({ ...params, now: params.now.toISOString() });
   return row;
 }
