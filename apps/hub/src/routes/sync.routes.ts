@@ -10,7 +10,12 @@ import { AppError } from '@clockface/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { HubDeps } from '../deps';
 import { zodIssuesToAppError } from '../errors';
-import { kioskSettingsFor, getRosterDelta, recordHeartbeat } from '../services/sync.service';
+import {
+  getRosterDelta,
+  kioskSettingsFor,
+  purgeUsedDeviceTokens,
+  recordHeartbeat,
+} from '../services/sync.service';
 import { ingestEventBatch } from '../services/sync-ingest.service';
 import { createRouter, jsonBody, jsonResponse, problems } from './router';
 
@@ -97,7 +102,9 @@ export function syncRoutes(deps: HubDeps) {
       const heartbeat = c.req.valid('json');
       const actor = { requestId: c.get('requestId'), ip: c.get('clientIp') };
       const device = c.get('device');
-      return c.json(await c.var.orgScope((tx) => recordHeartbeat(deps, tx, actor, device, heartbeat)), 200);
+      const answer = await c.var.orgScope((tx) => recordHeartbeat(deps, tx, actor, device, heartbeat));
+      await purgeUsedDeviceTokens(deps, device);
+      return c.json(answer, 200);
     },
   );
 

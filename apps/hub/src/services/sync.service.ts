@@ -192,7 +192,14 @@ export async function recordHeartbeat(
       after: event,
     });
   }
-  // Owner role: the app role has no access to device_token_uses at all.
-  await purgeDeviceTokenUses(deps.db, { deviceId: device.id, before: now });
   return { serverTime: now.toISOString(), clockOffsetMs, settings: await kioskSettingsFor(tx, device) };
+}
+
+/**
+ * Forgets the device's used token ids past their expiry (a replay of those fails on `exp` anyway),
+ * so device_token_uses stays at about one heartbeat interval of requests per device. Owner role,
+ * outside any org transaction: the app role has no access to that table at all.
+ */
+export async function purgeUsedDeviceTokens(deps: HubDeps, device: DeviceRow): Promise<void> {
+  await purgeDeviceTokenUses(deps.db, { deviceId: device.id, before: deps.clock.now() });
 }
