@@ -6,8 +6,6 @@ import { AppError } from '@clockface/core';
 import type { Database } from '@clockface/db-hub';
 import {
   consumePasswordResetToken,
-  createMembership,
-  createOrganization,
   createPasswordResetToken,
   createSession,
   createUser,
@@ -26,10 +24,10 @@ import {
   type SessionRow,
   type UserRow,
 } from '@clockface/db-hub/queries';
-import type { ActorContext, HubDeps } from '../deps';
+import type { HubDeps } from '../deps';
 import { assertPasswordAcceptable, hashPassword, verifyPassword } from '../security/passwords';
 import { createOpaqueToken, hashToken } from '../security/tokens';
-import { recordAudit } from './audit.service';
+import { createOrganizationWithOwner } from './organizations.service';
 import { nudgeMailDelivery, queueMail } from './mail.service';
 import { permissionsFor } from './permissions';
 import { toOrganization, toSession, toUser } from './serializers';
@@ -95,26 +93,18 @@ export async function signup(
   const passwordHash = await hashPassword(input.password);
   return deps.db.transaction(async (tx) => {
     const user = await createUser(tx, { email: input.email, name: input.name, passwordHash });
-    const organization = await createOrganization(tx, {
-      name: input.organizationName,
-      ...(input.timeZone ? { timeZone: input.timeZone } : {}),
-    });
-    await createMembership(tx, { orgId: organization.id, userId: user.id, role: 'owner' });
-    const actor: ActorContext = {
+    const actor = {
       actorUserId: user.id,
-      actorType: 'user',
+      actorType: 'user' as const,
       requestId: client.requestId,
       ip: client.ip,
     };
-    await recordAudit(tx, actor, {
-      orgId: organization.id,
-      action: 'organization.created',
-      entityType: 'organization',
-      entityId: organization.id,
-      after: toOrganization(organization),
+    const organization = await createOrganizationWithOwner(tx, actor, {
+      name: input.organizationName,
+      timeZone: input.timeZone,
     });
     const tokens = await startSession(deps, tx as Database, user.id, client);
-    return { user: toUser(user), organization: toOrganization(organization), tokens };
+    return { user: toUser(user), organization, tokens };
   });
 }
 

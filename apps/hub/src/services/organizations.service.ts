@@ -14,33 +14,42 @@ import type { ActorContext, HubDeps } from '../deps';
 import { recordAudit } from './audit.service';
 import { toOrganization } from './serializers';
 
+export interface NewOrganizationInput {
+  name: string;
+  timeZone?: string | undefined;
+  weekStart?: number | undefined;
+  locale?: string | undefined;
+}
+
+/** Creates an org owned by `actor.actorUserId`, inside the caller's transaction (signup uses it too). */
+export async function createOrganizationWithOwner(
+  tx: Database,
+  actor: ActorContext & { actorUserId: string },
+  input: NewOrganizationInput,
+) {
+  const organization = await createOrganization(tx, {
+    name: input.name,
+    ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+    ...(input.weekStart ? { weekStart: input.weekStart } : {}),
+    ...(input.locale ? { locale: input.locale } : {}),
+  });
+  await createMembership(tx, { orgId: organization.id, userId: actor.actorUserId, role: 'owner' });
+  await recordAudit(tx, actor, {
+    orgId: organization.id,
+    action: 'organization.created',
+    entityType: 'organization',
+    entityId: organization.id,
+    after: toOrganization(organization),
+  });
+  return toOrganization(organization);
+}
+
 export async function createOrganizationForUser(
   deps: HubDeps,
   actor: ActorContext & { actorUserId: string },
-  input: {
-    name: string;
-    timeZone?: string | undefined;
-    weekStart?: number | undefined;
-    locale?: string | undefined;
-  },
+  input: NewOrganizationInput,
 ) {
-  return deps.db.transaction(async (tx) => {
-    const organization = await createOrganization(tx, {
-      name: input.name,
-      ...(input.timeZone ? { timeZone: input.timeZone } : {}),
-      ...(input.weekStart ? { weekStart: input.weekStart } : {}),
-      ...(input.locale ? { locale: input.locale } : {}),
-    });
-    await createMembership(tx, { orgId: organization.id, userId: actor.actorUserId, role: 'owner' });
-    await recordAudit(tx, actor, {
-      orgId: organization.id,
-      action: 'organization.created',
-      entityType: 'organization',
-      entityId: organization.id,
-      after: toOrganization(organization),
-    });
-    return toOrganization(organization);
-  });
+  return deps.db.transaction((tx) => createOrganizationWithOwner(tx, actor, input));
 }
 
 export async function getOrganization(tx: Database, orgId: string) {
