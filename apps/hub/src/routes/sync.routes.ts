@@ -5,7 +5,9 @@ import {
   ZHeartbeat,
   ZKioskSettings,
   ZRosterDelta,
+  parseEventBatch,
 } from '@clockface/contracts/sync';
+import { ZodError } from 'zod';
 import { AppError } from '@clockface/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { HubDeps } from '../deps';
@@ -16,10 +18,30 @@ import {
   purgeUsedDeviceTokens,
   recordHeartbeat,
 } from '../services/sync.service';
-import { ingestEventBatch } from '../services/sync-ingest.service';
+import { ingestEventBatch, type ParsedEventBatch } from '../services/sync-ingest.service';
 import { createRouter, jsonBody, jsonResponse, problems } from './router';
 
 const deviceSecurity = [{ deviceAuth: [] }];
+const EVENT_BATCH_JSON_SCHEMA = z.toJSONSchema(ZEventBatch, {
+  io: 'input',
+  unrepresentable: 'any',
+}) as Record<string, unknown>;
+
+function parseBatch(raw: unknown): ParsedEventBatch {
+  try {
+    const { batch, events } = parseEventBatch(raw);
+    return { batch, events, raw: (raw as { events: unknown[] }).events };
+  } catch (error) {
+    if (!(error instanceof ZodError)) throw error;
+    // The kiosk halves its batch on 413 (DEV-07), so an oversized batch says so instead of 422.
+    if (error.issues.some((issue) => issue.path[0] === 'events' && issue.code === 'too_big')) {
+      throw new AppError('PAYLOAD_TOO_LARGE', {
+        message: `Expected at most ${MAX_EVENTS_PER_BATCH} events per batch`,
+      });
+    }
+    throw zodIssuesToAppError(error);
+  }
+}
 
 /** Kiosk endpoints; withServerDate and withDeviceAuth run first (see app.ts), so `device` is set. */
 export function syncRoutes(deps: HubDeps) {
@@ -38,27 +60,27 @@ export function syncRoutes(deps: HubDeps) {
       tags,
       summary: 'Push a signed batch of punches; one ack per event (idempotent by event id)',
       security: deviceSecurity,
-      request: { body: jsonBody(ZEventBatch) },
+      request: {
+        // Documentation only (a JSON Schema, not zod, so no validator runs): the handler parses the
+        // batch event by event, so one malformed event is rejected alone instead of failing the batch.
+        body: {
+          required: true,
+          content: { 'application/json': { schema: EVENT_BATCH_JSON_SCHEMA } },
+        },
+      },
       responses: {
         200: jsonResponse(ZBatchAck, 'Per-event results and the hub-side chain head'),
         ...problems(400, 401, 403, 413, 415, 422),
       },
     }),
     async (c) => {
-      const batch = c.req.valid('json');
+      const raw: unknown = await c.req.json().catch(() => {
+        throw new AppError('MALFORMED_JSON', { message: 'The request body is not valid JSON' });
+      });
+      const parsed = parseBatch(raw);
       const context = { actor: { requestId: c.get('requestId'), ip: c.get('clientIp') }, log: c.get('log') };
-      const ack = await c.var.orgScope((tx) => ingestEventBatch(deps, tx, context, c.get('device'), batch));
+      const ack = await c.var.orgScope((tx) => ingestEventBatch(deps, tx, context, c.get('device'), parsed));
       return c.json(ack, 200);
-    },
-    (result): undefined => {
-      if (result.success) return undefined;
-      // The kiosk halves its batch on 413 (DEV-07), so an oversized batch says so instead of 422.
-      if (result.error.issues.some((issue) => issue.path[0] === 'events' && issue.code === 'too_big')) {
-        throw new AppError('PAYLOAD_TOO_LARGE', {
-          message: `Expected at most ${MAX_EVENTS_PER_BATCH} events per batch`,
-        });
-      }
-      throw zodIssuesToAppError(result.error);
     },
   );
 

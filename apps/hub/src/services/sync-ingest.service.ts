@@ -7,7 +7,7 @@
  * - `duplicate`: the id is stored with the same hash (a retry);
  * - `conflict`: the id (or its chain position) is taken by different content — never overwritten,
  *   logged as a security event, the device flagged (DEV-05);
- * - `rejected` + code: `HASH_MISMATCH` (content edited), `CHAIN_BROKEN` (not linked to the signed
+ * - `rejected` + code: `INVALID_EVENT` (not a valid punch per the contract), `HASH_MISMATCH` (content edited), `CHAIN_BROKEN` (not linked to the signed
  *   event after it, so the signature does not cover it: reordered, inserted or re-hashed),
  *   `UNKNOWN_EMPLOYEE` (not an employee of this device's org);
  * - `accepted`, possibly with review flags: a gap before it (`seq_gap`, e.g. batches out of order),
@@ -19,7 +19,13 @@
  * device's head is the highest contiguous seq and moves forward as gaps fill.
  */
 import { createPublicKey } from 'node:crypto';
-import type { TBatchAck, TEventAck, TEventBatch, TPunchEvent } from '@clockface/contracts/sync';
+import type {
+  ParsedBatchEvent,
+  TBatchAck,
+  TEventAck,
+  TEventBatch,
+  TPunchEvent,
+} from '@clockface/contracts/sync';
 import { AppError } from '@clockface/core';
 import type { Database } from '@clockface/db-hub';
 import {
@@ -56,18 +62,32 @@ export interface IngestContext {
   log: Logger;
 }
 
+/** A batch as `parseEventBatch` (contracts/sync) splits it: envelope, per-item verdicts, raw items. */
+export interface ParsedEventBatch {
+  batch: Omit<TEventBatch, 'events'>;
+  events: ParsedBatchEvent[];
+  /** The items as received; the newest one is what the signature covers, valid or not. */
+  raw: unknown[];
+}
+
 export async function ingestEventBatch(
   deps: HubDeps,
   tx: Database,
   context: IngestContext,
   authenticated: DeviceRow,
-  batch: TEventBatch,
+  parsed: ParsedEventBatch,
 ): Promise<TBatchAck> {
   const { orgId } = authenticated;
+  const { batch } = parsed;
+  /** Contract-valid events by position; undefined where the item was not a valid punch. */
+  const events: (TPunchEvent | undefined)[] = parsed.events.map((item) =>
+    item.isValid ? item.event : undefined,
+  );
+  const rawDeviceIds = parsed.raw.map((item) => (item as { deviceId?: unknown } | null)?.deviceId);
   // DEV-03: a device speaks only for itself; this is an attack or a bug, not a bad event.
   if (
     batch.deviceId !== authenticated.id ||
-    batch.events.some((event) => event.deviceId !== authenticated.id)
+    rawDeviceIds.some((deviceId) => typeof deviceId === 'string' && deviceId !== authenticated.id)
   ) {
     throw new AppError('FORBIDDEN', { message: 'The batch carries events of another device' });
   }
@@ -75,7 +95,13 @@ export async function ingestEventBatch(
   const device = (await findDevice(tx, { orgId, deviceId: authenticated.id, forUpdate: true }))!;
 
   const publicKey = createPublicKey({ key: device.publicJwk, format: 'jwk' });
-  if (batch.signature.kid !== device.kid || !verifyBatchSignature(batch, publicKey)) {
+  const newest = parsed.raw.at(-1) as TPunchEvent;
+  if (
+    batch.signature.kid !== device.kid ||
+    typeof newest !== 'object' ||
+    newest === null ||
+    !verifyBatchSignature({ ...batch, events: [newest] }, publicKey)
+  ) {
     context.log.warn(
       { securityEvent: 'sync_batch_signature_invalid', deviceId: device.id, orgId },
       'batch signature does not verify',
@@ -87,23 +113,28 @@ export async function ingestEventBatch(
   }
 
   const now = deps.clock.now();
-  const events = batch.events;
-  const isHashOk = events.map((event) => hashPunchEvent(event) === event.hash);
+  const isHashOk = events.map((event) => event !== undefined && hashPunchEvent(event) === event.hash);
   // The signature covers the last event; each earlier one is covered only through an unbroken,
   // consecutive chain of verified links up to it.
   const isVouched = new Array<boolean>(events.length).fill(false);
   for (let index = events.length - 1; index >= 0; index -= 1) {
-    const event = events[index]!;
+    const event = events[index];
     const next = events[index + 1];
+    const isNewest = index === events.length - 1;
     isVouched[index] =
+      event !== undefined &&
       isHashOk[index]! &&
-      (next === undefined ||
-        (isVouched[index + 1]! && next.prevHash === event.hash && next.seq === event.seq + 1));
+      (isNewest ||
+        (next !== undefined &&
+          isVouched[index + 1]! &&
+          next.prevHash === event.hash &&
+          next.seq === event.seq + 1));
   }
 
-  const seqs = events.map((event) => event.seq);
+  const valid = events.filter((event): event is TPunchEvent => event !== undefined);
+  const seqs = valid.length > 0 ? valid.map((event) => event.seq) : [0];
   // Sequential: one transaction is one connection.
-  const existing = await findAttendanceEventsByIds(tx, { orgId, ids: events.map((event) => event.id) });
+  const existing = await findAttendanceEventsByIds(tx, { orgId, ids: valid.map((event) => event.id) });
   const storedLinks = await listDeviceChainLinks(tx, {
     orgId,
     deviceId: device.id,
@@ -112,7 +143,7 @@ export async function ingestEventBatch(
   });
   const employees = await findEmployeesForPunches(tx, {
     orgId,
-    ids: [...new Set(events.map((event) => event.employeeId))],
+    ids: [...new Set(valid.map((event) => event.employeeId))],
   });
   const existingById = new Map(existing.map((row) => [row.id, row]));
   const storedBySeq = new Map(storedLinks.map((row) => [row.seq!, row]));
@@ -120,7 +151,7 @@ export async function ingestEventBatch(
   /** Authentic links of this batch by seq (vouched), for neighbour checks and the head. */
   const batchLinks = new Map<number, Link>();
   events.forEach((event, index) => {
-    if (isVouched[index]) batchLinks.set(event.seq, event);
+    if (event && isVouched[index]) batchLinks.set(event.seq, event);
   });
 
   const results: TEventAck[] = [];
@@ -130,6 +161,19 @@ export async function ingestEventBatch(
   const offsetMs = device.clockOffsetMs ?? 0;
 
   for (const [index, event] of events.entries()) {
+    if (!event) {
+      const item = parsed.events[index]!;
+      // An item without a readable id cannot be acked; the kiosk validates before queueing, so it never sends one.
+      if (!item.isValid && item.id) {
+        results.push({
+          id: item.id,
+          status: 'rejected',
+          code: 'INVALID_EVENT',
+          message: item.message.slice(0, 500),
+        });
+      }
+      continue;
+    }
     const stored = existingById.get(event.id);
     if (stored) {
       if (stored.deviceId === device.id && stored.hash === event.hash && isHashOk[index]) {
@@ -250,7 +294,7 @@ export async function ingestEventBatch(
     result.code = 'ID_CONFLICT';
     result.message = 'This id is already taken';
     conflicts.push({
-      event: events.find((event) => event.id === row.id)!,
+      event: valid.find((event) => event.id === row.id)!,
       code: 'ID_CONFLICT',
       message: result.message,
     });

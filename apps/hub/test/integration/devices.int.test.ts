@@ -157,6 +157,25 @@ describe('enrollment tokens and registration', () => {
   });
 });
 
+it('documents the device and sync API in the OpenAPI document', async () => {
+  const document = await hub.request('GET', '/api/openapi.json');
+  expect(document.status).toBe(200);
+  expect(Object.keys(document.body.paths)).toEqual(
+    expect.arrayContaining([
+      '/api/devices/register',
+      '/api/sync/events',
+      '/api/sync/roster',
+      '/api/sync/heartbeat',
+      '/api/sync/settings',
+      '/api/orgs/{orgId}/enrollment-tokens',
+      '/api/orgs/{orgId}/devices/{deviceId}/revoke',
+    ]),
+  );
+  expect(
+    document.body.paths['/api/sync/events'].post.requestBody.content['application/json'].schema,
+  ).toMatchObject({ type: 'object' });
+});
+
 describe('device administration', () => {
   let kiosk: TestKiosk;
   beforeAll(async () => {

@@ -180,6 +180,29 @@ describe('event batches', () => {
     expect((await storedEvents(kiosk2.deviceId)).map((row) => row.employeeId)).toEqual([alice]);
   });
 
+  it('an event that breaks the contract is rejected alone (INVALID_EVENT), the batch goes on', async () => {
+    const kiosk = await newKiosk();
+    const batch = kiosk.batch(kiosk.punches([alice, bob, alice]));
+    const broken = {
+      ...batch,
+      events: [batch.events[0], { ...batch.events[1], score: 'high' }, batch.events[2]],
+    };
+    const response = await push(kiosk, broken);
+    expect(response.status).toBe(200);
+    expect(statuses(response.body)).toEqual([
+      'rejected:CHAIN_BROKEN',
+      'rejected:INVALID_EVENT',
+      'accepted:SEQ_GAP',
+    ]);
+    const envelope = await push(kiosk, { ...batch, protocolVersion: 'one' });
+    expect(envelope.status).toBe(422);
+    const notJson = await hub.request('POST', '/api/sync/events', {
+      token: await kiosk.token('POST', '/api/sync/events'),
+      body: '{"events": [',
+    });
+    expect(notJson.status).toBe(400);
+  });
+
   it('a batch re-signed by another key is refused whole (422), nothing stored', async () => {
     const kiosk = await newKiosk();
     const events = kiosk.punches([alice]);
