@@ -47,6 +47,8 @@ export interface FakeHub {
   failNext: { count: number; retryAfterSeconds?: number };
   /** Store the next batch, then drop the connection before answering (a lost ack). */
   dropNextAck: boolean;
+  /** Wait this long before answering an events push (a slow hub, so kills land mid-sync). */
+  eventsDelayMs: number;
   clock: Clock;
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -103,6 +105,7 @@ export async function startFakeHub(options: { clock?: Clock; port?: number } = {
     requests: [],
     failNext: { count: 0 },
     dropNextAck: false,
+    eventsDelayMs: 0,
     clock,
     stop,
     start,
@@ -197,6 +200,8 @@ export async function startFakeHub(options: { clock?: Clock; port?: number } = {
         return { id: event.id, status: 'accepted' };
       });
       hub.heads.set(device.deviceId, head);
+      if (hub.eventsDelayMs > 0)
+        await new Promise((resolveDelay) => setTimeout(resolveDelay, hub.eventsDelayMs));
       if (hub.dropNextAck) {
         hub.dropNextAck = false;
         log(0, 'DROPPED');
