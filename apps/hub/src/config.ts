@@ -46,6 +46,11 @@ const ZEnvironment = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** Run background jobs (pg-boss workers) in this process. */
   RUN_JOBS: ZBoolean.default(true),
+  /**
+   * Requests one kiosk may make per minute before 429 (DEV-07); 0 turns the limit off. 60 drains a
+   * backlog at 30,000 punches a minute per kiosk; raise it for load tests of many batches per device.
+   */
+  DEVICE_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   /** Serve the interactive API docs at /api/docs (off by default in production). */
   API_DOCS: ZBoolean.optional(),
 });
@@ -79,6 +84,7 @@ export type HubConfig = Readonly<{
   sessionMaxHours: number;
   trustedProxies: readonly string[];
   bodyLimitBytes: number;
+  deviceRequestsPerMinute: number;
   runJobs: boolean;
   apiDocs: boolean;
 }>;
@@ -129,6 +135,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
         .filter(Boolean),
     ),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    deviceRequestsPerMinute: env.DEVICE_REQUESTS_PER_MINUTE,
     runJobs: env.RUN_JOBS,
     apiDocs: env.API_DOCS ?? env.NODE_ENV !== 'production',
   });

@@ -6,6 +6,7 @@ import { decodeJwt } from 'jose';
 import { createMiddleware } from 'hono/factory';
 import type { HubDeps } from '../deps';
 import type { HubEnv } from '../env';
+import { createDeviceThrottle } from '../security/device-throttle';
 import { readBearer } from './with-user-auth';
 
 /** The `aud` of every device JWT this hub accepts; handed to the kiosk at registration. */
@@ -40,6 +41,7 @@ function expectedUrl(deps: HubDeps, requestUrl: string, token: string): string {
  * body (DEV-03). Every failure is a 401 (the org being suspended: 403).
  */
 export function withDeviceAuth(deps: HubDeps) {
+  const throttle = createDeviceThrottle(deps.db, { requestsPerMinute: deps.config.deviceRequestsPerMinute });
   return createMiddleware<HubEnv>(async function withDeviceAuth(c, next) {
     const token = readBearer(c.req.header('authorization'));
     if (!token) {
@@ -78,6 +80,8 @@ export function withDeviceAuth(deps: HubDeps) {
       });
     }
     const device = verified.record.row!;
+    // Counted only for authenticated requests, so nobody else can use up a kiosk's allowance.
+    await throttle.consumeRequest(device.id);
     c.set('device', device);
     c.set('orgScope', (work) => withOrgScope(deps.db, device.orgId, work));
     await next();

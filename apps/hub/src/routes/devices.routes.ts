@@ -10,6 +10,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { HubDeps } from '../deps';
 import { zodIssuesToAppError } from '../errors';
 import { withPermission } from '../middleware/with-org-member';
+import { createDeviceThrottle } from '../security/device-throttle';
 import * as devices from '../services/devices.service';
 import { actorContext, bearerSecurity, createRouter, jsonBody, jsonResponse, problems } from './router';
 import { ZOrgParams } from './orgs.routes';
@@ -21,6 +22,7 @@ export function deviceRoutes(deps: HubDeps) {
   const security = bearerSecurity;
   const ZTokenParams = ZOrgParams.extend({ tokenId: z.uuid() });
   const ZDeviceParams = ZOrgParams.extend({ deviceId: z.uuid() });
+  const throttle = createDeviceThrottle(deps.db, { requestsPerMinute: deps.config.deviceRequestsPerMinute });
 
   router.openapi(
     createRoute({
@@ -184,6 +186,7 @@ export function deviceRoutes(deps: HubDeps) {
       const body = c.req.valid('json');
       const result = await devices.registerDevice(
         deps,
+        throttle,
         { requestId: c.get('requestId'), ip: c.get('clientIp') },
         body,
       );

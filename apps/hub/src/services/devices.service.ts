@@ -24,6 +24,7 @@ import {
 import { deviceKeyId } from '@clockface/sync-protocol';
 import type { ActorContext, HubDeps } from '../deps';
 import { syncAudience } from '../middleware/with-device-auth';
+import type { DeviceThrottle } from '../security/device-throttle';
 import { createOpaqueToken, hashToken } from '../security/tokens';
 import { recordAudit } from './audit.service';
 import { kioskSettingsFor } from './sync.service';
@@ -227,10 +228,12 @@ async function explainUnusableToken(deps: HubDeps, tokenHash: string, now: Date)
  */
 export async function registerDevice(
   deps: HubDeps,
+  throttle: DeviceThrottle,
   actor: Omit<ActorContext, 'actorUserId' | 'actorType'>,
   input: TDeviceRegistration,
 ): Promise<TDeviceRegistrationResult> {
   const tokenHash = hashToken(input.enrollmentToken);
+  await throttle.consumeRegistration({ ip: actor.ip, tokenHash });
   const now = deps.clock.now();
   const kid = await deviceKeyId(input.publicJwk);
   const device = await deps.db.transaction(async (tx) => {

@@ -2,7 +2,7 @@
  * Kiosk provisioning and device authentication: enrollment tokens (DEV-01), registration keys
  * (DEV-02), device JWTs (JWT-01…06), revocation (DEV-04), suspension.
  */
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign as signBytes } from 'node:crypto';
 import { ManualClock } from '@clockface/core';
 import { schema } from '@clockface/db-hub';
 import { deviceKeyId } from '@clockface/sync-protocol';
@@ -117,6 +117,14 @@ describe('enrollment tokens and registration', () => {
     const again = await register(registrationBody(once.token, createKeyPair().publicJwk));
     expect(again.status).toBe(409);
     expect(again.body.detail).toMatch(/already used/);
+  });
+
+  it('registration attempts are rate-limited per token (DEV-01)', async () => {
+    const body = registrationBody('y'.repeat(43), createKeyPair().publicJwk);
+    for (let attempt = 0; attempt < 10; attempt += 1) expect((await register(body)).status).toBe(401);
+    const limited = await register(body);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBeTruthy();
   });
 
   it('two parallel registrations with a 1-use token: exactly one 201, the other 409 (DEV-01)', async () => {
@@ -347,6 +355,46 @@ describe('device tokens (JWT-01…06)', () => {
     const jwk = attacker.publicKey.export({ format: 'jwk' });
     await expect401(await sign(claims(), header({ jwk }), attacker.privateKey));
     await expect401(await sign(claims(), header({ jku: 'https://attacker.example/keys' })));
+  });
+
+  it('malformed tokens, crit/b64 headers and oversized headers fail fast with 401, never 500 (JWT-07)', async () => {
+    const valid = await kiosk.token('GET', path);
+    const [head, body, signature] = valid.split('.');
+    for (const token of [
+      valid.slice(0, valid.length - 10),
+      `${head}.${body}`,
+      `${head}.${body}.${signature}.${signature}`,
+      `${head}!.${body}.${signature}`,
+      `${base64url.encode('not json')}.${body}.${signature}`,
+      `${head}.${base64url.encode('[1,2]')}.${signature}`,
+      `${head}.${'A'.repeat(64 * 1024)}.${signature}`,
+    ]) {
+      const started = performance.now();
+      const response = await hub.request('GET', path, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(401);
+      expect(performance.now() - started).toBeLessThan(250);
+    }
+    // jose will not sign these, so they are signed by hand with the device's real key.
+    const signRaw = (protectedHeader: object) => {
+      const input = `${base64url.encode(JSON.stringify(protectedHeader))}.${base64url.encode(JSON.stringify(claims()))}`;
+      return `${input}.${base64url.encode(signBytes(null, Buffer.from(input), kiosk.privateKey))}`;
+    };
+    await expect401(signRaw(header({ crit: ['x-unknown'], 'x-unknown': 1 })));
+    await expect401(signRaw(header({ b64: false, crit: ['b64'] })));
+    const huge = await hub.request('GET', path, { headers: { authorization: `Bearer ${'a'.repeat(9000)}` } });
+    expect(huge.status).toBe(401);
+  });
+
+  it('more than the allowed requests a minute from one device → 429 with Retry-After (DEV-07)', async () => {
+    const busy = await registerKiosk(hub, (await createEnrollmentToken(hub, owner)).token);
+    const limit = hub.runtime.deps.config.deviceRequestsPerMinute;
+    expect(limit).toBe(60);
+    for (let index = 0; index < limit; index += 1) {
+      expect((await busy.request('GET', path)).status).toBe(200);
+    }
+    const limited = await busy.request('GET', path);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('token kinds do not mix: a user token on /api/sync and a device token on /api/orgs → 401 (JWT-02)', async () => {
