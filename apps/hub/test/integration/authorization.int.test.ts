@@ -1,0 +1,161 @@
+/**
+ * AUTHZ-01: a route × role matrix built from the live router. Every org-scoped route must be listed
+ * here with the permission it needs, so a new route fails this test until someone decides who may
+ * call it (deny by default). Each role is then checked against every route.
+ */
+import { BUILT_IN_ROLE_PERMISSIONS, type TBuiltInRole, type TPermission } from '@clockface/contracts/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestHub, readMailToken, signUpOwner, type TestHub } from '../helpers/test-hub';
+
+/** `member` = any member of the org may call it. */
+const MATRIX: Record<string, TPermission | 'member'> = {
+  'GET /api/orgs/:orgId': 'member',
+  'PATCH /api/orgs/:orgId': 'org.update',
+  'GET /api/orgs/:orgId/members': 'members.read',
+  'PATCH /api/orgs/:orgId/members/:userId': 'members.write',
+  'DELETE /api/orgs/:orgId/members/:userId': 'members.write',
+  'GET /api/orgs/:orgId/roles': 'members.read',
+  'POST /api/orgs/:orgId/roles': 'roles.write',
+  'PATCH /api/orgs/:orgId/roles/:roleId': 'roles.write',
+  'DELETE /api/orgs/:orgId/roles/:roleId': 'roles.write',
+  'GET /api/orgs/:orgId/audit-log': 'audit.read',
+  'GET /api/orgs/:orgId/invitations': 'invitations.write',
+  'POST /api/orgs/:orgId/invitations': 'invitations.write',
+  'DELETE /api/orgs/:orgId/invitations/:invitationId': 'invitations.write',
+  'GET /api/orgs/:orgId/departments': 'departments.read',
+  'POST /api/orgs/:orgId/departments': 'departments.write',
+  'GET /api/orgs/:orgId/departments/:departmentId': 'departments.read',
+  'PATCH /api/orgs/:orgId/departments/:departmentId': 'departments.write',
+  'DELETE /api/orgs/:orgId/departments/:departmentId': 'departments.write',
+  'GET /api/orgs/:orgId/sites': 'sites.read',
+  'POST /api/orgs/:orgId/sites': 'sites.write',
+  'GET /api/orgs/:orgId/sites/:siteId': 'sites.read',
+  'PATCH /api/orgs/:orgId/sites/:siteId': 'sites.write',
+  'DELETE /api/orgs/:orgId/sites/:siteId': 'sites.write',
+  'GET /api/orgs/:orgId/employees': 'employees.read',
+  'POST /api/orgs/:orgId/employees': 'employees.write',
+  'GET /api/orgs/:orgId/employees/:employeeId': 'employees.read',
+  'PATCH /api/orgs/:orgId/employees/:employeeId': 'employees.write',
+  'POST /api/orgs/:orgId/employees/:employeeId/terminate': 'employees.write',
+  'DELETE /api/orgs/:orgId/employees/:employeeId': 'employees.write',
+  'POST /api/orgs/:orgId/enrollment-tokens': 'devices.write',
+  'GET /api/orgs/:orgId/enrollment-tokens': 'devices.read',
+  'POST /api/orgs/:orgId/enrollment-tokens/:tokenId/revoke': 'devices.write',
+  'GET /api/orgs/:orgId/devices': 'devices.read',
+  'GET /api/orgs/:orgId/devices/:deviceId': 'devices.read',
+  'PATCH /api/orgs/:orgId/devices/:deviceId': 'devices.write',
+  'POST /api/orgs/:orgId/devices/:deviceId/revoke': 'devices.write',
+};
+
+let hub: TestHub;
+let owner: Awaited<ReturnType<typeof signUpOwner>>;
+const tokens: Partial<Record<TBuiltInRole, string>> = {};
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  hub = await createTestHub();
+  owner = await signUpOwner(hub);
+  tokens.owner = owner.accessToken;
+  const as = (method: string, path: string, body?: unknown) =>
+    hub.request(method, `/api/orgs/${owner.orgId}${path}`, { token: owner.accessToken, body });
+  for (const role of ['admin', 'manager', 'employee'] as const) {
+    const email = `${role}.matrix@example.com`;
+    await as('POST', '/invitations', { email, role });
+    const token = await readMailToken(hub, email, 'invitation');
+    const accepted = await hub.request('POST', '/api/invitations/accept', {
+      body: { token, name: role, password: 'matrix passphrase 1' },
+    });
+    tokens[role] = accepted.body.tokens.accessToken;
+    // Member routes are probed on the employee: changing an owner is an owner-only rule of its own.
+    if (role === 'employee') ids.userId = accepted.body.userId;
+  }
+  ids.orgId = owner.orgId;
+  ids.departmentId = (await as('POST', '/departments', { name: 'Matrix dept' })).body.id;
+  ids.siteId = (await as('POST', '/sites', { name: 'Matrix site' })).body.id;
+  ids.roleId = (await as('POST', '/roles', { name: 'Matrix role', permissions: [] })).body.id;
+  ids.invitationId = (
+    await as('POST', '/invitations', { email: 'pending.matrix@example.com', role: 'employee' })
+  ).body.id;
+  ids.employeeId = (await as('POST', '/employees', { code: 'M-1', name: 'Matrix Employee' })).body.id;
+  // Ids that need no real object: an allowed call may answer 404, which is not a permission failure.
+  ids.tokenId = '0190a000-0000-7000-8000-0000000000aa';
+  ids.deviceId = '0190a000-0000-7000-8000-0000000000bb';
+});
+afterAll(async () => {
+  await hub?.close();
+});
+
+function orgRoutes() {
+  const keys = new Set<string>();
+  for (const route of hub.runtime.app.routes) {
+    if (route.method !== 'ALL' && route.path.startsWith('/api/orgs/:orgId'))
+      keys.add(`${route.method} ${route.path}`);
+  }
+  return [...keys];
+}
+
+let probeCount = 0;
+
+/** A body that passes validation, so only authorisation can refuse the call. */
+function probeBody(method: string, path: string): unknown {
+  if (method === 'GET' || method === 'DELETE') return undefined;
+  if (path.endsWith('/members/:userId')) return { role: 'manager' };
+  if (path.endsWith('/roles') || path.endsWith('/roles/:roleId'))
+    return { name: `Probe ${++probeCount}`, permissions: [] };
+  if (path.endsWith('/invitations')) return { email: `probe.${Date.now()}@example.com`, role: 'employee' };
+  if (path.endsWith('/terminate')) return { terminationDate: '2026-12-31' };
+  if (path.endsWith('/employees')) return { code: `P-${Date.now()}`, name: 'Probe' };
+  if (path.endsWith('/enrollment-tokens')) return { siteId: ids.siteId, expiresInHours: 24, maxUses: 1 };
+  if (path.endsWith('/revoke')) return {};
+  return { name: 'Probe' };
+}
+
+describe('route × role matrix', () => {
+  it('lists every org-scoped route (new routes are denied by default until added here)', () => {
+    const missing = orgRoutes().filter((route) => !(route in MATRIX));
+    expect(missing).toEqual([]);
+    const stale = Object.keys(MATRIX).filter((route) => !orgRoutes().includes(route));
+    expect(stale).toEqual([]);
+  });
+
+  it.each(['employee', 'manager', 'admin', 'owner'] as const)(
+    '%s gets exactly the routes its permissions allow',
+    async (role) => {
+      const granted = new Set<string>(BUILT_IN_ROLE_PERMISSIONS[role]);
+      // Destructive calls last, so they do not remove what other probes use.
+      const routes = orgRoutes().sort(
+        (a, b) => Number(a.startsWith('DELETE')) - Number(b.startsWith('DELETE')),
+      );
+      const wrong: string[] = [];
+      for (const route of routes) {
+        const [method, path] = route.split(' ') as [string, string];
+        const url = path.replace(/:(\w+)/g, (_m, name: string) => ids[name]!);
+        const response = await hub.request(method, url, {
+          token: tokens[role]!,
+          body: probeBody(method, path),
+        });
+        const needed = MATRIX[route]!;
+        const allowed = needed === 'member' || granted.has(needed);
+        const refused = response.status === 403 && response.body?.code === 'FORBIDDEN';
+        if (allowed === refused || response.status === 401 || response.status >= 500) {
+          wrong.push(`${route}: ${response.status} (${allowed ? 'should be allowed' : 'should be 403'})`);
+        }
+      }
+      expect(wrong).toEqual([]);
+    },
+  );
+
+  it('anonymous callers get 401 on every org-scoped route', async () => {
+    for (const route of orgRoutes()) {
+      const [method, path] = route.split(' ') as [string, string];
+      const response = await hub.request(
+        method,
+        path.replace(/:(\w+)/g, (_m, name: string) => ids[name]!),
+        {
+          body: probeBody(method, path),
+        },
+      );
+      expect({ route, status: response.status }).toEqual({ route, status: 401 });
+    }
+  });
+});
