@@ -4,7 +4,7 @@
  *   status [--json]                                  provisioning, data key, roster, outbox, last sync
  *   punch --code CODE --pin PIN|- [--type TYPE]      a PIN punch through the keypad's path
  *   run [--frames DIR --fps N | --camera DEVICE] [--max-frames N]
- *   provision …                                      not available until the hub's device API lands
+ *   provision --hub URL --token TOKEN [--name NAME] [--force]
  *
  * Every command takes --data-dir DIR (default: the per-user app data folder, or KIOSK_DATA_DIR).
  * Exit codes: 0 done, 1 failed (the message says why and what to do), 2 bad usage.
@@ -20,6 +20,7 @@ import { loadConfig, type AgentConfig } from './config';
 import { openAgentStore, requireIdentity } from './db';
 import { createReplayFrameSource, createWebcamFrameSource } from './frame-sources';
 import { getAgentStatus, loadSettings, runAgent, type AgentStatus } from './index';
+import { ProvisioningError, provisionKiosk } from './provisioning';
 import { createPunchService } from './punch.service';
 import { createSyncClient, runSyncLoop } from './sync-loop';
 
@@ -34,7 +35,8 @@ Commands:
                                           Run the agent headless until Ctrl-C: read frames (replay a directory
                                           of images, or a webcam through fswebcam) and sync with the hub
   provision --hub URL --token TOKEN [--name NAME] [--force]
-                                          Register this kiosk with a hub (not available yet)
+                                          Register this kiosk with a hub and pull its roster. --force wipes an
+                                          existing identity and all local data (roster, templates, outbox) first
 
 Options:
   --data-dir DIR   Where the kiosk keeps its data (default: per-user app data folder, or KIOSK_DATA_DIR)
@@ -82,11 +84,20 @@ async function readPinFromStdin(): Promise<string> {
 function printStatus(status: AgentStatus): void {
   const lines = [`Clockface kiosk agent ${status.appVersion}`, `  data dir:     ${status.dataDir}`];
   const p = status.provisioning;
-  lines.push(
-    p.status === 'not_provisioned'
-      ? '  provisioned:  no — run `kiosk-agent provision --hub URL --token TOKEN`'
-      : `  provisioned:  ${p.status === 'revoked' ? `REVOKED at ${p.revokedAt}` : 'yes'} — "${p.name}" (device ${p.deviceId}, org ${p.orgId}), hub ${p.hubUrl}`,
-  );
+  if (p.status === 'not_provisioned') {
+    lines.push('  provisioned:  no — run `kiosk-agent provision --hub URL --token TOKEN`');
+  } else if (p.status === 'revoked') {
+    lines.push(
+      `  provisioned:  no — not provisioned: the hub revoked device ${p.deviceId} at ${p.revokedAt}; roster, templates and PIN hashes were wiped. Run \`kiosk-agent provision --hub URL --token TOKEN --force\``,
+    );
+  } else {
+    lines.push(
+      `  provisioned:  yes — "${p.name}" since ${p.provisionedAt}`,
+      `  hub:          ${p.hubUrl}`,
+      `  device:       ${p.deviceId} (key ${p.kid})`,
+      `  org / site:   ${p.orgId} / ${p.siteId ?? 'none'}`,
+    );
+  }
   lines.push(
     status.dataKey.status === 'ready'
       ? `  data key:     ready (${status.dataKey.location})`
@@ -218,11 +229,36 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
   }
 }
 
-function commandProvision(): never {
-  throw new AppError('NOT_IMPLEMENTED', {
-    message:
-      "provision is not available until the hub's device API (POST /api/devices/register) lands; nothing was changed on this kiosk",
+async function commandProvision(config: AgentConfig, values: Values): Promise<void> {
+  if (!values.hub) throw new UsageError("provision needs --hub URL (the hub's address)");
+  if (!values.token)
+    throw new UsageError('provision needs --token TOKEN (the enrollment token from the console)');
+  const result = await provisionKiosk({
+    config,
+    hubUrl: values.hub,
+    token: values.token,
+    ...(values.name === undefined ? {} : { name: values.name }),
+    force: values.force === true,
+    clock: systemClock,
   });
+  const lines: string[] = [];
+  if (result.replaced) {
+    lines.push(
+      `Wiped the previous identity (device ${result.replaced.deviceId}, org ${result.replaced.orgId}, hub ${result.replaced.hubUrl})${result.replaced.discardedPendingPunches > 0 ? ` and ${result.replaced.discardedPendingPunches} punches that were never synced` : ''}.`,
+    );
+    if (result.replaced.orgId !== result.orgId)
+      lines.push(`Note: this kiosk now belongs to another organisation (${result.orgId}).`);
+  }
+  lines.push(
+    `Provisioned "${result.name}" with ${result.hubUrl}`,
+    `  device:  ${result.deviceId} (key ${result.kid})`,
+    `  org:     ${result.orgId}`,
+    `  site:    ${result.siteId ?? 'none'}`,
+    result.roster.error
+      ? `  roster:  not pulled yet (${result.roster.error}); \`kiosk-agent run\` pulls it on its first sync`
+      : `  roster:  ${result.roster.employees} employees, ${result.roster.templates} face templates`,
+  );
+  console.log(lines.join('\n'));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -253,11 +289,16 @@ export async function main(argv: string[]): Promise<number> {
         await commandRun(config, values);
         return 0;
       case 'provision':
-        return commandProvision();
+        await commandProvision(config, values);
+        return 0;
       default:
         throw new UsageError(`Unknown command "${command}"`);
     }
   } catch (error) {
+    if (error instanceof ProvisioningError) {
+      console.error(`error: ${error.code}: ${error.message}`);
+      return 1;
+    }
     if (error instanceof UsageError) {
       console.error(`error: ${error.message}\n\n${USAGE}`);
       return 2;

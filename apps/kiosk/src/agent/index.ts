@@ -14,6 +14,7 @@ export * from './config';
 export * from './db';
 export * from './frame-sources';
 export * from './outbox';
+export * from './provisioning';
 export * from './punch.service';
 export * from './recognizer';
 export * from './roster-sync';

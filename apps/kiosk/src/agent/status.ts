@@ -37,6 +37,7 @@ export function getAgentStatus(store: AgentStore, config: Pick<AgentConfig, 'dat
           name: identity.name,
           orgId: identity.orgId,
           siteId: identity.siteId,
+          kid: identity.kid,
           hubUrl: identity.hubUrl,
           provisionedAt: identity.provisionedAt,
           revokedAt: identity.revokedAt,
