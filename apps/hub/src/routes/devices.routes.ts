@@ -134,7 +134,7 @@ export function deviceRoutes(deps: HubDeps) {
       method: 'patch',
       path: '/api/orgs/{orgId}/devices/{deviceId}',
       tags,
-      summary: 'Rename a kiosk',
+      summary: 'Rename a kiosk, or clear its review flag (isFlaggedForReview: false)',
       security,
       middleware: [withPermission('devices.write')] as const,
       request: { params: ZDeviceParams, body: jsonBody(ZUpdateDeviceBody) },
@@ -142,9 +142,9 @@ export function deviceRoutes(deps: HubDeps) {
     }),
     async (c) => {
       const { orgId, deviceId } = c.req.valid('param');
-      const { name } = c.req.valid('json');
+      const body = c.req.valid('json');
       return c.json(
-        await c.var.orgScope((tx) => devices.renameOrgDevice(tx, actorContext(c), orgId, deviceId, name)),
+        await c.var.orgScope((tx) => devices.updateOrgDevice(tx, actorContext(c), orgId, deviceId, body)),
         200,
       );
     },

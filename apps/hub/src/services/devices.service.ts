@@ -154,23 +154,36 @@ export async function getOrgDevice(tx: Database, orgId: string, deviceId: string
   return toDevice(device);
 }
 
-export async function renameOrgDevice(
+/** Renames a device and/or clears its review flag (after someone looked at the reason). */
+export async function updateOrgDevice(
   tx: Database,
   actor: ActorContext,
   orgId: string,
   deviceId: string,
-  name: string,
+  input: { name?: string | undefined; isFlaggedForReview?: false | undefined },
 ) {
   const before = await findDevice(tx, { orgId, deviceId });
   if (!before) throw new AppError('NOT_FOUND', { message: 'No such device' });
-  const after = (await updateDevice(tx, { orgId, deviceId, changes: { name } }))!;
+  const after = (await updateDevice(tx, {
+    orgId,
+    deviceId,
+    changes: {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.isFlaggedForReview === false ? { isFlaggedForReview: false, flagReason: null } : {}),
+    },
+  }))!;
+  const snapshot = (row: typeof before) => ({
+    name: row.name,
+    isFlaggedForReview: row.isFlaggedForReview,
+    flagReason: row.flagReason,
+  });
   await recordAudit(tx, actor, {
     orgId,
-    action: 'device.renamed',
+    action: input.isFlaggedForReview === false ? 'device.flag_cleared' : 'device.renamed',
     entityType: 'device',
     entityId: deviceId,
-    before: { name: before.name },
-    after: { name: after.name },
+    before: snapshot(before),
+    after: snapshot(after),
   });
   return toDevice(after);
 }

@@ -48,6 +48,11 @@ import { recordAudit } from './audit.service';
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 /** A device whose raw clock is this far ahead is flagged for review (DEV-07), ms. */
 const DEVICE_FUTURE_FLAG_MS = 24 * 3_600_000;
+/**
+ * More accepted punches than this within one device-clock minute of one batch are flagged
+ * `punch_burst` (DEV-07): a kiosk needs a few seconds per person, so this is a replay or a fault.
+ */
+const MAX_PUNCHES_PER_MINUTE = 30;
 /** Head advancement reads stored links in chunks of this many rows. */
 const HEAD_CHUNK = 2_000;
 
@@ -283,6 +288,21 @@ export async function ingestEventBatch(
       status: 'accepted',
       ...(flags.length > 0 ? { code: flags[0]!.toUpperCase() } : {}),
     });
+  }
+
+  const perMinute = new Map<number, NewAttendanceEvent[]>();
+  for (const row of rows) {
+    const minute = Math.floor((row.deviceTime as Date).getTime() / 60_000);
+    const sameMinute = perMinute.get(minute);
+    if (sameMinute) sameMinute.push(row);
+    else perMinute.set(minute, [row]);
+  }
+  for (const [minute, burst] of perMinute) {
+    if (burst.length <= MAX_PUNCHES_PER_MINUTE) continue;
+    for (const row of burst) row.flags = [...(row.flags ?? []), 'punch_burst'];
+    deviceFlags.push(
+      `${burst.length} punches within the minute of ${new Date(minute * 60_000).toISOString()} (device clock)`,
+    );
   }
 
   const inserted = await insertAttendanceEvents(tx, rows);

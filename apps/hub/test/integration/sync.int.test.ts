@@ -288,6 +288,34 @@ describe('event batches', () => {
     expect((await deviceRow(kiosk.deviceId)).flagReason).toMatch(/more than 24 h ahead/);
   });
 
+  it('more than 30 punches in one device minute are flagged as a burst, and an admin can clear the flag', async () => {
+    const kiosk = await newKiosk();
+    const at = new Date(Math.floor(clock.now().getTime() / 60_000) * 60_000);
+    const events = kiosk.punches(
+      Array.from({ length: 31 }, () => bob),
+      { deviceTime: at },
+    );
+    const response = await push(kiosk, kiosk.batch(events));
+    expect(response.body.results.every((result: { status: string }) => result.status === 'accepted')).toBe(
+      true,
+    );
+    const rows = await storedEvents(kiosk.deviceId);
+    expect(rows.every((row) => row.flags.includes('punch_burst'))).toBe(true);
+    expect((await deviceRow(kiosk.deviceId)).flagReason).toMatch(/31 punches within the minute/);
+
+    const cleared = await asOwner('PATCH', `/devices/${kiosk.deviceId}`, { isFlaggedForReview: false });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ isFlaggedForReview: false, flagReason: null });
+    const audit = await asOwner('GET', `/audit-log?entityId=${kiosk.deviceId}`);
+    expect(audit.body.items.map((entry: { action: string }) => entry.action)).toContain(
+      'device.flag_cleared',
+    );
+    expect((await asOwner('PATCH', `/devices/${kiosk.deviceId}`, { isFlaggedForReview: true })).status).toBe(
+      422,
+    );
+    expect((await asOwner('PATCH', `/devices/${kiosk.deviceId}`, {})).status).toBe(422);
+  });
+
   it('more than 500 events → 413', async () => {
     const kiosk = await newKiosk();
     const events = kiosk.punches(Array.from({ length: 501 }, () => alice));

@@ -69,6 +69,13 @@ export const ZDevice = z
 export type TDevice = z.infer<typeof ZDevice>;
 
 export const ZUpdateDeviceBody = z
-  .object({ name: z.string().trim().min(1).max(100) })
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    /** `false` clears the review flag once someone has looked at the reason. */
+    isFlaggedForReview: z.literal(false).optional(),
+  })
   .strict()
+  .refine((body) => body.name !== undefined || body.isFlaggedForReview !== undefined, {
+    message: 'Expected name or isFlaggedForReview',
+  })
   .meta({ id: 'UpdateDeviceBody' });
