@@ -187,6 +187,8 @@ export async function ingestEventBatch(
         const message = 'This id is already stored with different content; the stored event stands';
         conflicts.push({ event, code: 'ID_CONFLICT', message });
         results.push({ id: event.id, status: 'conflict', code: 'ID_CONFLICT', message });
+        // Not a link of this device's chain as the hub holds it (the stored event is, if anything).
+        batchLinks.delete(event.seq);
       }
       continue;
     }
@@ -214,6 +216,8 @@ export async function ingestEventBatch(
       const message = `Seq ${event.seq} of this device is already held by another event`;
       conflicts.push({ event, code: 'SEQ_CONFLICT', message });
       results.push({ id: event.id, status: 'conflict', code: 'SEQ_CONFLICT', message });
+      // The stored event holds this position; the head follows it.
+      batchLinks.delete(event.seq);
       continue;
     }
     const employee = employeeById.get(event.employeeId);
@@ -313,6 +317,7 @@ export async function ingestEventBatch(
     result.status = 'conflict';
     result.code = 'ID_CONFLICT';
     result.message = 'This id is already taken';
+    batchLinks.delete(row.seq!);
     conflicts.push({
       event: valid.find((event) => event.id === row.id)!,
       code: 'ID_CONFLICT',
@@ -368,28 +373,33 @@ export async function ingestEventBatch(
 }
 
 /**
- * Moves the device's head over every consecutive, correctly linked event the hub now knows: stored
- * ones (including earlier out-of-order arrivals) and this batch's authentic ones (even those
- * rejected for an unknown employee, so one such event does not stall the head for ever).
+ * Moves the device's head over every consecutive, correctly linked event the hub now knows: this
+ * batch's authentic ones (even those rejected for an unknown employee, so one such event does not
+ * stall the head for ever) and stored ones (earlier out-of-order arrivals), read from the database
+ * only where the batch has no link — in the usual in-order case one empty index probe.
  */
 async function advanceHead(tx: Database, device: DeviceRow, batchLinks: Map<number, Link>) {
   let head = { seq: device.lastSeq, hash: device.lastHash ?? genesisHash(device.id) };
+  let stored = new Map<number, Link>();
+  /** The highest seq the fetched chunk is complete up to. */
+  let storedUntil = -1;
   for (;;) {
-    const stored = await listDeviceChainAfter(tx, {
-      orgId: device.orgId,
-      deviceId: device.id,
-      afterSeq: head.seq,
-      limit: HEAD_CHUNK,
-    });
-    const storedBySeq = new Map(stored.map((row) => [row.seq!, row]));
-    const startSeq = head.seq;
-    for (;;) {
-      const next = storedBySeq.get(head.seq + 1) ?? batchLinks.get(head.seq + 1);
-      if (!next || next.prevHash !== head.hash || !next.hash) break;
-      head = { seq: head.seq + 1, hash: next.hash };
+    const seq = head.seq + 1;
+    let next = batchLinks.get(seq);
+    if (!next) {
+      if (seq > storedUntil) {
+        const rows = await listDeviceChainAfter(tx, {
+          orgId: device.orgId,
+          deviceId: device.id,
+          afterSeq: head.seq,
+          limit: HEAD_CHUNK,
+        });
+        stored = new Map(rows.map((row) => [row.seq!, row as Link]));
+        storedUntil = rows.length < HEAD_CHUNK ? Number.MAX_SAFE_INTEGER : rows.at(-1)!.seq!;
+      }
+      next = stored.get(seq);
     }
-    const lastFetched = stored.at(-1)?.seq;
-    // Another chunk only when this one was full and the walk reached its end.
-    if (stored.length < HEAD_CHUNK || head.seq !== lastFetched || head.seq === startSeq) return head;
+    if (!next || next.prevHash !== head.hash || !next.hash) return head;
+    head = { seq, hash: next.hash };
   }
 }
