@@ -236,6 +236,17 @@ describe('event batches', () => {
     );
   });
 
+  it('another event at a stored position (a fork signed by the device) is a conflict; the head stays', async () => {
+    const kiosk = await newKiosk();
+    const [first] = kiosk.punches([alice]);
+    await push(kiosk, kiosk.batch([first!]));
+    const fork = edit(first!, { id: uuidv7(), employeeId: bob }, true);
+    const response = await push(kiosk, kiosk.batch([fork]));
+    expect(statuses(response.body)).toEqual(['conflict:SEQ_CONFLICT']);
+    expect(response.body.head).toEqual({ seq: 1, hash: first!.hash });
+    expect((await storedEvents(kiosk.deviceId)).map((row) => row.id)).toEqual([first!.id]);
+  });
+
   it("another org's or an unknown employee is rejected for that event only (DEV-03)", async () => {
     const kiosk = await newKiosk();
     const events = kiosk.punches([alice, mallory, randomUUID(), bob]);
