@@ -9,6 +9,7 @@ import { deviceKeyId } from '@clockface/sync-protocol';
 import { eq } from 'drizzle-orm';
 import { SignJWT, base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRuntime } from '../../src/runtime';
 import { createTestHub, signUpOwner, type TestHub } from '../helpers/test-hub';
 import {
   HUB_ORIGIN,
@@ -332,11 +333,28 @@ describe('device tokens (JWT-01…06)', () => {
     expect(corrected.status).toBe(200);
   });
 
-  it('a replayed token → 401 TOKEN_REPLAYED; a token for another method or path → 401 (JWT-04)', async () => {
+  it('a replayed token → 401 TOKEN_REPLAYED, on another hub instance too; a token for another method or path → 401 (JWT-04)', async () => {
     const token = await kiosk.token('GET', path);
     expect((await send(token)).status).toBe(200);
     const replay = await expect401(token);
     expect(replay.body.code).toBe('TOKEN_REPLAYED');
+
+    // A second hub instance on the same database refuses a token the first one accepted.
+    const second = await startRuntime(hub.runtime.deps.config, {
+      clock,
+      connection: hub.database.connection,
+      withJobs: false,
+    });
+    try {
+      const shared = await kiosk.token('GET', path);
+      const first = await hub.runtime.app.request(path, { headers: { authorization: `Bearer ${shared}` } });
+      expect(first.status).toBe(200);
+      const other = await second.app.request(path, { headers: { authorization: `Bearer ${shared}` } });
+      expect(other.status).toBe(401);
+      expect(((await other.json()) as { code: string }).code).toBe('TOKEN_REPLAYED');
+    } finally {
+      await second.close();
+    }
 
     const forRoster = await kiosk.token('GET', '/api/sync/roster');
     await expect401(forRoster, 'GET', path);
