@@ -137,14 +137,12 @@ export async function ingestEventBatch(
   }
 
   const valid = events.filter((event): event is TPunchEvent => event !== undefined);
-  const seqs = valid.length > 0 ? valid.map((event) => event.seq) : [0];
   // Sequential: one transaction is one connection.
   const existing = await findAttendanceEventsByIds(tx, { orgId, ids: valid.map((event) => event.id) });
   const storedLinks = await listDeviceChainLinks(tx, {
     orgId,
     deviceId: device.id,
-    fromSeq: Math.min(...seqs) - 1,
-    toSeq: Math.max(...seqs) + 1,
+    seqs: [...new Set(valid.flatMap((event) => [event.seq - 1, event.seq, event.seq + 1]))],
   });
   const employees = await findEmployeesForPunches(tx, {
     orgId,

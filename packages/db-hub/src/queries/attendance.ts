@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { attendanceEvents } from '../schema/attendance';
 
@@ -27,11 +27,12 @@ export async function findAttendanceEventsByIds(db: Database, params: { orgId: s
   );
 }
 
-/** A device's chain links with seq in [fromSeq, toSeq] (the batch and its two neighbours). */
+/** A device's stored chain links at the given positions (a batch's seqs and their neighbours). */
 export async function listDeviceChainLinks(
   db: Database,
-  params: { orgId: string; deviceId: string; fromSeq: number; toSeq: number },
+  params: { orgId: string; deviceId: string; seqs: number[] },
 ) {
+  if (params.seqs.length === 0) return [];
   return db
     .select({
       id: attendanceEvents.id,
@@ -44,8 +45,8 @@ export async function listDeviceChainLinks(
       and(
         eq(attendanceEvents.orgId, params.orgId),
         eq(attendanceEvents.deviceId, params.deviceId),
-        gte(attendanceEvents.seq, params.fromSeq),
-        lte(attendanceEvents.seq, params.toSeq),
+        // Exact positions, not a range: a batch with seq 1 and seq 10^15 must not read the whole chain.
+        sql`${attendanceEvents.seq} = any(${arrayLiteral(params.seqs)}::bigint[])`,
       ),
     )
     .orderBy(asc(attendanceEvents.seq));
