@@ -69,7 +69,15 @@ describe('kiosk-agent CLI', () => {
       const [status, human, provision, badType, unprovisioned] = await Promise.all([
         cli(['status', '--json'], { env: { KIOSK_DATA_DIR: dataDir } }),
         cli(['status', '--data-dir', dataDir]),
-        cli(['provision', '--data-dir', dataDir, '--hub', 'https://hub.example', '--token', 'a'.repeat(43)]),
+        cli([
+          'provision',
+          '--data-dir',
+          dataDir,
+          '--hub',
+          'https://hub.example',
+          '--token',
+          `-${'a'.repeat(42)}`,
+        ]),
         cli(['punch', '--data-dir', dataDir, '--code', ADA.code, '--pin', ADA.pin, '--type', 'lunch']),
         cli(['punch', '--data-dir', empty, '--code', ADA.code, '--pin', ADA.pin]),
       ]);
@@ -84,7 +92,7 @@ describe('kiosk-agent CLI', () => {
       expect(human.stdout).toContain('provisioned:  yes — "Test kiosk"');
 
       expect(provision.code).toBe(1);
-      // Refused before the hub is contacted (hub.example does not exist): nothing changes on the kiosk.
+      // A token starting with "-" (base64url) is still the token. Refused before the hub is contacted (hub.example does not exist): nothing changes on the kiosk.
       expect(provision.stderr).toMatch(
         /^error: ALREADY_PROVISIONED: This kiosk is already provisioned as "Test kiosk" .*Run again with --force/,
       );

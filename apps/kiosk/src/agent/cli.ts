@@ -200,7 +200,10 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
       clock: systemClock,
       appVersion: config.appVersion,
       signal: controller.signal,
-      batchSize: loadSettings(store).batchSize ?? MAX_EVENTS_PER_BATCH,
+      batchSize: Math.min(
+        config.syncBatchSize ?? MAX_EVENTS_PER_BATCH,
+        loadSettings(store).batchSize ?? MAX_EVENTS_PER_BATCH,
+      ),
     });
     let lastSyncMessage = '';
     const syncLoop = runSyncLoop(syncClient, {
@@ -261,10 +264,25 @@ async function commandProvision(config: AgentConfig, values: Values): Promise<vo
   console.log(lines.join('\n'));
 }
 
+/**
+ * Enrollment tokens are base64url, so one in 64 starts with "-", which parseArgs would take for an
+ * option ("--token -Xy…" is ambiguous). The token is always the next argument: join the two.
+ */
+function joinTokenArgument(argv: string[]): string[] {
+  const index = argv.indexOf('--token');
+  if (index === -1 || index + 1 >= argv.length) return argv;
+  return [...argv.slice(0, index), `--token=${argv[index + 1]}`, ...argv.slice(index + 2)];
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinTokenArgument(argv),
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
     return 2;

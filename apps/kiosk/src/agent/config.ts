@@ -6,6 +6,7 @@
 import { homedir, platform } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { MAX_EVENTS_PER_BATCH } from '@clockface/contracts/sync';
 import { AppError } from '@clockface/core';
 
 const ZAgentEnv = z.object({
@@ -14,6 +15,8 @@ const ZAgentEnv = z.object({
   /** Put the data key elsewhere than `<dataDir>/keys/data.key` (e.g. a tmpfs the OS unseals into). */
   KIOSK_KEY_FILE: z.string().min(1).optional(),
   KIOSK_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  /** Caps the events per pushed batch below the hub's `batchSize` (a slow or metered link; tests). */
+  KIOSK_SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(MAX_EVENTS_PER_BATCH).optional(),
   /** pnpm runs package scripts in the package folder and sets INIT_CWD to where the user typed the command. */
   INIT_CWD: z.string().min(1).optional(),
   /** Where to look for fswebcam (the webcam source on Linux). */
@@ -30,6 +33,8 @@ export interface AgentConfig {
   keyFile: string;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   appVersion: string;
+  /** KIOSK_SYNC_BATCH_SIZE: a local cap on events per batch; absent = the hub's setting (max 500). */
+  syncBatchSize: number | undefined;
   searchPath: string;
   /** Where the command was typed; relative paths on the command line resolve against it. */
   invocationDir: string;
@@ -79,6 +84,7 @@ export function loadConfig(
     keyFile: resolve(invocationDir, values.KIOSK_KEY_FILE ?? join(dataDir, 'keys', 'data.key')),
     logLevel: values.KIOSK_LOG_LEVEL,
     appVersion: AGENT_VERSION,
+    syncBatchSize: values.KIOSK_SYNC_BATCH_SIZE,
     searchPath: values.PATH,
     invocationDir,
   });

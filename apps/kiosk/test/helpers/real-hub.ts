@@ -105,7 +105,8 @@ export async function createRealHub(): Promise<RealHub> {
       };
       process_.stdout!.on('data', onData);
       process_.stderr!.on('data', onData);
-      process_.once('exit', (code) => {
+      process_.once('exit', (code, signal) => {
+        log += `\n[hub process exited: code ${code}, signal ${signal}]`;
         clearTimeout(timer);
         if (child === process_) child = undefined;
         reject(new Error(`hub exited with ${code}:\n${log}`));
@@ -190,15 +191,26 @@ export async function hubRequest(
   path: string,
   options: { token?: string; body?: unknown } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${hub.url}${path}`, {
-    method,
-    headers: {
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    signal: AbortSignal.timeout(30_000),
-  });
+  const send = () =>
+    fetch(`${hub.url}${path}`, {
+      method,
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  let response: Response;
+  try {
+    response = await send();
+  } catch (error) {
+    // After a hub was killed, a pooled keep-alive socket to the dead process can fail once
+    // ("other side closed"). A GET is safe to send again; anything else is the caller's business.
+    if (method !== 'GET') throw error;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+    response = await send();
+  }
   const text = await response.text();
   let body: Record<string, unknown> = {};
   try {
@@ -330,7 +342,11 @@ export function runAgentCli(args: string[], options: { timeoutMs?: number } = {}
 }
 
 /** `kiosk-agent run` as a long-running child process. */
-export function startAgentProcess(dataDir: string, framesDir: string): ChildProcess {
+export function startAgentProcess(
+  dataDir: string,
+  framesDir: string,
+  env: Record<string, string> = {},
+): ChildProcess {
   return spawn(
     process.execPath,
     [
@@ -345,7 +361,11 @@ export function startAgentProcess(dataDir: string, framesDir: string): ChildProc
       '--fps',
       '1',
     ],
-    { cwd: kioskRoot, env: childEnv({ KIOSK_LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: kioskRoot,
+      env: childEnv({ KIOSK_LOG_LEVEL: 'warn', ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
 }
 
@@ -357,6 +377,6 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
 }
