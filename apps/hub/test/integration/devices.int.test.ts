@@ -8,7 +8,7 @@ import { schema } from '@clockface/db-hub';
 import { deviceKeyId } from '@clockface/sync-protocol';
 import { eq } from 'drizzle-orm';
 import { SignJWT, base64url } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRuntime } from '../../src/runtime';
 import { createTestHub, signUpOwner, type TestHub } from '../helpers/test-hub';
 import {
@@ -372,7 +372,15 @@ describe('device tokens (JWT-01…06)', () => {
     const attacker = generateKeyPairSync('ed25519');
     const jwk = attacker.publicKey.export({ format: 'jwk' });
     await expect401(await sign(claims(), header({ jwk }), attacker.privateKey));
-    await expect401(await sign(claims(), header({ jku: 'https://attacker.example/keys' })));
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    try {
+      await expect401(await sign(claims(), header({ jku: 'https://attacker.example/keys' })));
+      await expect401(await sign(claims(), header({ x5u: 'https://attacker.example/cert.pem' })));
+      // No key is ever fetched from a URL the token names (SSRF).
+      expect(fetchSpy).not.toHaveBeenCalled();
+    } finally {
+      fetchSpy.mockRestore();
+    }
   });
 
   it('malformed tokens, crit/b64 headers and oversized headers fail fast with 401, never 500 (JWT-07)', async () => {
