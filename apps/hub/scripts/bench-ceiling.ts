@@ -7,7 +7,8 @@ import { Hono } from 'hono';
 import postgres from 'postgres';
 
 const [url, orgId] = process.argv.slice(2);
-const sql = postgres(url!, { max: 10, onnotice: () => {} });
+// The same pool size as the hub's default (DATABASE_POOL_SIZE), so only the request path differs.
+const sql = postgres(url!, { max: 20, onnotice: () => {} });
 const app = new Hono();
 app.get('/sites', async (c) => {
   const rows =

@@ -18,6 +18,8 @@ const ZEnvironment = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'Expected a postgres:// or postgresql:// URL')
     .optional(),
+  /** Connections in the pool to a real server, per hub process. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** Where the embedded database and generated dev secrets live. Relative paths are from where you ran the command. */
   DATA_DIR: z.string().min(1).default('.data'),
   /** The hub's public origin: issuer of access tokens and base of links in emails. */
@@ -73,6 +75,7 @@ export type HubConfig = Readonly<{
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  databasePoolSize: number;
   dataDir: string;
   publicUrl: string;
   signingKeyJwk: string | undefined;
@@ -120,6 +123,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     port: env.PORT,
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
     dataDir: isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(baseDir, env.DATA_DIR),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     signingKeyJwk: env.HUB_SIGNING_KEY,

@@ -41,6 +41,7 @@ export async function startRuntime(
     options.connection ??
     (await openDatabase({
       url: config.databaseUrl,
+      maxConnections: config.databasePoolSize,
       dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'),
     }));
   try {

@@ -19,9 +19,13 @@ export async function withOrgScope<T>(
   work: (tx: Database) => Promise<T>,
 ): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(
-      sql`select set_config('app.org_id', ${orgId}, true), set_config('role', ${APP_ROLE}, true)`,
+    // Pipelined: the setting is sent without waiting for its answer, so the first query of `work`
+    // follows it on the same connection in the same round trip. Statements on one connection run
+    // in the order sent, so that query already runs as the app role in the org.
+    const setup = Promise.resolve(
+      tx.execute(sql`select set_config('app.org_id', ${orgId}, true), set_config('role', ${APP_ROLE}, true)`),
     );
-    return work(tx as unknown as Database);
+    const [, result] = await Promise.all([setup, work(tx as unknown as Database)]);
+    return result;
   });
 }
