@@ -25,7 +25,9 @@ describe('classifyResponse', () => {
       { kind: 'retry', reason: 'rate_limited', retryAfterMs: 30_000 },
     ],
     [401, 'DEVICE_REVOKED', {}, { kind: 'revoked', isConfirmed: true, code: 'DEVICE_REVOKED' }],
-    [403, undefined, {}, { kind: 'revoked', isConfirmed: true }],
+    [403, undefined, {}, { kind: 'revoked', isConfirmed: false }],
+    [403, 'FORBIDDEN', {}, { kind: 'revoked', isConfirmed: false, code: 'FORBIDDEN' }],
+    [403, 'ORGANIZATION_SUSPENDED', {}, { kind: 'retry', reason: 'server', retryAfterMs: 15 * 60 * 1000 }],
     [401, 'UNAUTHENTICATED', {}, { kind: 'revoked', isConfirmed: false, code: 'UNAUTHENTICATED' }],
     [401, 'TOKEN_REPLAYED', {}, { kind: 'token_replayed' }],
     [

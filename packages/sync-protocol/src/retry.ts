@@ -19,13 +19,16 @@ export type SyncOutcome =
   /** 401 TOKEN_REPLAYED: mint a fresh token and retry (a bug if it repeats). */
   | { kind: 'token_replayed' }
   /**
-   * 401/403: stop syncing and mark the device revoked. `isConfirmed` when the hub said DEVICE_REVOKED
-   * (or 403): then wipe templates, PIN hashes and roster. An unexplained 401 stops without wiping,
-   * so a hub bug cannot erase a site's roster.
+   * 401/403: stop syncing and mark the device revoked. `isConfirmed` only when the hub said
+   * DEVICE_REVOKED: then wipe templates, PIN hashes and roster. Any other 401/403 stops without
+   * wiping, so a hub bug (or a refused request) cannot erase a site's roster.
    */
   | { kind: 'revoked'; isConfirmed: boolean; code?: string }
   /** Any other 4xx: the request itself is wrong (400, 413, 422). Retrying it unchanged will not help. */
   | { kind: 'rejected'; status: number; code?: string };
+
+/** How long a kiosk of a suspended organisation waits before asking the hub again. */
+export const SUSPENDED_RETRY_MS = 15 * 60 * 1000;
 
 export interface ResponseLike {
   status: number;
@@ -67,8 +70,12 @@ export function classifyResponse(
       : { kind: 'clock_skew' };
   }
   if (status === 401 && problemCode === 'TOKEN_REPLAYED') return { kind: 'token_replayed' };
+  // A suspended org comes back when the bill is paid: keep everything and ask again later.
+  if (status === 403 && problemCode === 'ORGANIZATION_SUSPENDED') {
+    return { kind: 'retry', reason: 'server', retryAfterMs: retryAfterMs ?? SUSPENDED_RETRY_MS };
+  }
   if (status === 401 || status === 403) {
-    const isConfirmed = problemCode === 'DEVICE_REVOKED' || status === 403;
+    const isConfirmed = problemCode === 'DEVICE_REVOKED';
     return problemCode === undefined
       ? { kind: 'revoked', isConfirmed }
       : { kind: 'revoked', isConfirmed, code: problemCode };
