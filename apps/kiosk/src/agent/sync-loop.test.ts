@@ -1,6 +1,9 @@
 /**
  * The sync worker against a real HTTP server speaking the contract (test/helpers/fake-hub.ts, built
- * on the same verifier and chain code the hub will use), with a real SQLite store.
+ * on the same verifier and chain code as the hub), with a real SQLite store. The fake hub is kept
+ * for what the real one does not do on demand: lose an ack, answer 503 with Retry-After, skew its
+ * clock, page a roster with tombstones. The end-to-end proofs against the real hub process are in
+ * test/provision.int.test.ts and test/sync.int.test.ts.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
