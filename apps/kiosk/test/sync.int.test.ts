@@ -12,6 +12,8 @@
  *   KIOSK_CRASH_PUNCHES     punches drained under kills (default 3,000)
  *   KIOSK_AGENT_KILLS       SIGKILLs of the agent during the drain (default 10)
  *   KIOSK_HUB_KILLS         SIGKILLs of the hub during the drain (default 2)
+ *   KIOSK_FLAKY_PUNCHES     punches sent through the flaky proxy (default 1,000)
+ *   KIOSK_FLAKY_SEED        the proxy's random seed (default: random, printed)
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,11 +47,14 @@ import {
   type HubOrg,
   type RealHub,
 } from './helpers/real-hub';
+import { startFlakyProxy } from './helpers/flaky-proxy';
 
 const OFFLINE_PUNCHES = Number(process.env.KIOSK_OFFLINE_PUNCHES ?? 2000);
 const CRASH_PUNCHES = Number(process.env.KIOSK_CRASH_PUNCHES ?? 3000);
 const AGENT_KILLS = Number(process.env.KIOSK_AGENT_KILLS ?? 10);
 const HUB_KILLS = Number(process.env.KIOSK_HUB_KILLS ?? 2);
+const FLAKY_PUNCHES = Number(process.env.KIOSK_FLAKY_PUNCHES ?? 1000);
+const FLAKY_SEED = Number(process.env.KIOSK_FLAKY_SEED ?? randomInt(1, 1_000_000));
 
 let hub: RealHub;
 let org: HubOrg;
@@ -75,14 +80,14 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function provisionKiosk(dir: string): Promise<string> {
+async function provisionKiosk(dir: string, hubUrl = hub.url): Promise<string> {
   const { token } = await createEnrollmentToken(hub, org);
   const result = await runAgentCli([
     'provision',
     '--data-dir',
     join(scratch, dir),
     '--hub',
-    hub.url,
+    hubUrl,
     '--token',
     token,
     '--name',
@@ -299,6 +304,44 @@ describe('sync with the real hub', () => {
       );
     },
   );
+
+  it('flaky network: through a proxy that refuses, delays and cuts connections, every punch arrives exactly once', async () => {
+    const target = new URL(hub.url);
+    const proxy = await startFlakyProxy({
+      target: { host: target.hostname, port: Number(target.port) },
+      refuseRate: 0.1,
+      cutRate: 0.15,
+      maxDelayMs: 50,
+      seed: FLAKY_SEED,
+    });
+    try {
+      proxy.setEnabled(false);
+      const deviceId = await provisionKiosk('flaky', proxy.url);
+      const ids = recordPunches('flaky', FLAKY_PUNCHES);
+      proxy.setEnabled(true);
+      const started = performance.now();
+      const agent = startAgent('flaky', { KIOSK_SYNC_BATCH_SIZE: '50' });
+      await waitFor(async () => (await lastSeqOnHub(deviceId)) === FLAKY_PUNCHES, 300_000, 'the drain');
+      const drainMs = performance.now() - started;
+      await waitFor(
+        async () => (await getDevice(hub, org, deviceId)).queueDepth === 0,
+        120_000,
+        'a heartbeat with an empty queue',
+      );
+      await agent.stop();
+      // About 50 chunks at 15 %: no cut at all would be a 1-in-3,000 seed, and proves nothing.
+      expect(proxy.stats.cut).toBeGreaterThan(0);
+      await hub.stop();
+      expectExactlyOnceInOrder(await hub.readEvents(deviceId), ids, deviceId);
+      expectOutboxDrained('flaky', FLAKY_PUNCHES);
+      await hub.start();
+      console.log(
+        `flaky (seed ${FLAKY_SEED}): ${FLAKY_PUNCHES} punches in ${(drainMs / 1000).toFixed(1)} s through ${proxy.stats.connections} connections, ${proxy.stats.refused} refused, ${proxy.stats.cut} cut`,
+      );
+    } finally {
+      await proxy.close();
+    }
+  }, 420_000);
 
   it('clock skew: a kiosk clock 10 min behind gets CLOCK_SKEW, measures the offset from Date and syncs', async () => {
     const deviceId = await provisionKiosk('skew');

@@ -75,6 +75,8 @@ export type SyncStepResult =
       reason: 'network' | 'server' | 'rate_limited' | 'bad_response';
       retryAfterMs?: number;
       message: string;
+      /** Events this cycle settled before it failed: progress, so the backoff starts over. */
+      settledBefore?: number;
     }
   /** Sync cannot go on until a person acts (re-provision, a hub fix): the loop stops. */
   | {
@@ -373,17 +375,19 @@ export function createSyncClient(deps: SyncClientDeps) {
   async function syncOnce(): Promise<SyncStepResult> {
     let settled = 0;
     let kept = 0;
+    const failed = (result: SyncStepResult): SyncStepResult =>
+      result.kind === 'retry' && settled + kept > 0 ? { ...result, settledBefore: settled + kept } : result;
     for (let batches = 0; batches < MAX_BATCHES_PER_CYCLE; batches += 1) {
       const result = await pushOnce();
       if (result.kind === 'idle') break;
-      if (result.kind !== 'progress') return result;
+      if (result.kind !== 'progress') return failed(result);
       settled += result.settled;
       kept += result.kept;
     }
     const roster = await pullRosterOnce();
-    if (roster.kind !== 'progress' && roster.kind !== 'idle') return roster;
+    if (roster.kind !== 'progress' && roster.kind !== 'idle') return failed(roster);
     const heartbeat = await sendHeartbeat();
-    if (heartbeat.kind !== 'idle') return heartbeat;
+    if (heartbeat.kind !== 'idle') return failed(heartbeat);
     return settled + kept > 0 ? { kind: 'progress', settled, kept } : { kind: 'idle' };
   }
 
@@ -430,7 +434,9 @@ export async function runSyncLoop(
     if (last.kind === 'stopped') return last;
     let delayMs: number;
     if (last.kind === 'retry') {
-      failures += 1;
+      // A cycle that delivered batches before it failed made progress: the backoff starts over, or
+      // a flaky link that drops one request per cycle would push the delay to its 5 min cap.
+      failures = last.settledBefore ? 1 : failures + 1;
       delayMs = backoffDelayMs(failures, options.backoff, last.retryAfterMs);
     } else {
       failures = 0;
