@@ -1,7 +1,8 @@
 /**
- * A minimal in-memory hub speaking the sync contract, for the agent's tests until apps/hub ships its
- * device API. It uses the same verifier and chain code the real hub will call
- * (@clockface/sync-protocol), so it doubles as a reference for those endpoints. Real HTTP, real sockets.
+ * A minimal in-memory hub speaking the sync contract, for the agent's unit tests of behaviour the
+ * real hub does not produce on demand (a lost ack, 503 with Retry-After, a skewed clock, roster pages
+ * with tombstones). It uses the same verifier and chain code as apps/hub (@clockface/sync-protocol).
+ * Real HTTP, real sockets. The proofs against the real hub process are in test/*.int.test.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,7 @@
 /**
- * Seeds a kiosk data directory the way provisioning and the first roster pull will, but directly
- * through db-kiosk and the agent's own roster path: the hub's device API does not exist yet.
+ * Seeds a kiosk data directory the way provisioning and the first roster pull do, but directly
+ * through db-kiosk and the agent's own roster path, so unit tests need no hub process (the
+ * end-to-end tests provision through the real hub: test/helpers/real-hub.ts).
  * Real SQLite file, real data key file, real Ed25519 key, real argon2id hashes.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
