@@ -4,13 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZEventBatch, type TBatchAck } from '@clockface/contracts/sync';
-import { ManualClock } from '@clockface/core';
 import { countPunchesByStatus, findPunch } from '@clockface/db-kiosk';
 import { genesisHead, verifyBatchSignature, verifyChain, type ChainHead } from '@clockface/sync-protocol';
-import { ADA, BOB, DEVICE_ID, TEST_SETTINGS, seedKiosk, storeConfig } from '../../test/helpers/seed-kiosk';
+import { DEVICE_ID, recordTestPunches, seedKiosk, storeConfig } from '../../test/helpers/seed-kiosk';
 import { openAgentStore, type AgentStore } from './db';
 import { applyBatchAck, buildNextBatch } from './outbox';
-import { createPunchService } from './punch.service';
 
 let dataDir: string;
 let store: AgentStore;
@@ -29,24 +27,7 @@ afterEach(() => {
 });
 
 function recordPunches(count: number) {
-  const clock = new ManualClock('2026-11-22T06:00:00Z');
-  const punches = createPunchService({
-    store,
-    clock,
-    monotonicMs: () => 0,
-    runId: '019a0000-0000-7000-8000-0000000000f1',
-    settings: () => ({ ...TEST_SETTINGS, duplicateWindowSeconds: 0 }),
-  });
-  for (let index = 0; index < count; index += 1) {
-    clock.advance(60_000);
-    punches.recordPunch({
-      employeeId: index % 2 === 0 ? ADA.id : BOB.id,
-      method: 'face',
-      score: 0.9,
-      liveness: 0.95,
-      modelId: 'test-model@1',
-    });
-  }
+  recordTestPunches(store, count, 'face');
 }
 
 function ackAll(events: { id: string }[], status: 'accepted' | 'duplicate' = 'accepted'): TBatchAck {

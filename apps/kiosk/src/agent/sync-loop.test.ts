@@ -20,16 +20,15 @@ import {
 import { genesisHead, verifyChain } from '@clockface/sync-protocol';
 import { startFakeHub, type FakeHub } from '../../test/helpers/fake-hub';
 import {
-  ADA,
   BOB,
   DEVICE_ID,
   ORG_ID,
   TEST_SETTINGS,
+  recordTestPunches,
   seedKiosk,
   storeConfig,
 } from '../../test/helpers/seed-kiosk';
 import type { AgentStore } from './db';
-import { createPunchService } from './punch.service';
 import { getAgentStatus } from './status';
 import { createSyncClient, runSyncLoop, type SyncStepResult } from './sync-loop';
 
@@ -58,24 +57,7 @@ afterEach(async () => {
 });
 
 function recordPunches(count: number) {
-  const clock = new ManualClock('2026-11-22T06:00:00Z');
-  const punches = createPunchService({
-    store,
-    clock,
-    monotonicMs: () => 0,
-    runId: '019a0000-0000-7000-8000-0000000000f1',
-    settings: () => ({ ...TEST_SETTINGS, duplicateWindowSeconds: 0 }),
-  });
-  for (let index = 0; index < count; index += 1) {
-    clock.advance(60_000);
-    punches.recordPunch({
-      employeeId: index % 2 === 0 ? ADA.id : BOB.id,
-      method: 'pin',
-      score: null,
-      liveness: null,
-      modelId: null,
-    });
-  }
+  recordTestPunches(store, count, 'pin');
 }
 
 function client() {

@@ -14,6 +14,7 @@ import { saveDeviceIdentity } from '@clockface/db-kiosk';
 import { deviceKeyId } from '@clockface/sync-protocol';
 import { openAgentStore, requireDataKey, type AgentStore } from '../../src/agent/db';
 import { applyRosterDelta } from '../../src/agent/roster-sync';
+import { createPunchService } from '../../src/agent/punch.service';
 
 export const ORG_ID = '019a0000-0000-7000-8000-00000000000a';
 export const DEVICE_ID = '019a0000-0000-7000-8000-0000000000d1';
@@ -89,4 +90,27 @@ export async function seedKiosk(
     new ManualClock('2026-11-01T00:00:00Z'),
   );
   return { store, privateKey, kid, publicJwk: jwk };
+}
+
+/**
+ * Records `count` alternating Ada/Bob punches a minute apart through the real punch service, with
+ * no duplicate window, so outbox and sync tests start from a known backlog.
+ */
+export function recordTestPunches(store: AgentStore, count: number, method: 'face' | 'pin') {
+  const clock = new ManualClock('2026-11-22T06:00:00Z');
+  const punches = createPunchService({
+    store,
+    clock,
+    monotonicMs: () => 0,
+    runId: '019a0000-0000-7000-8000-0000000000f1',
+    settings: () => ({ ...TEST_SETTINGS, duplicateWindowSeconds: 0 }),
+  });
+  const evidence =
+    method === 'face'
+      ? { score: 0.9, liveness: 0.95, modelId: 'test-model@1' }
+      : { score: null, liveness: null, modelId: null };
+  for (let index = 0; index < count; index += 1) {
+    clock.advance(60_000);
+    punches.recordPunch({ employeeId: index % 2 === 0 ? ADA.id : BOB.id, method, ...evidence });
+  }
 }
