@@ -58,6 +58,9 @@ export const attendanceEvents = pgTable(
     hash: text('hash'),
     /** Review flags, e.g. `seq_gap`, `chain_broken`, `device_time_in_future`, `employee_inactive`. */
     flags: text('flags').array().notNull().default([]),
+    /** Web clock: the project and task the timer ran on (the projection carries them onto the entry). */
+    projectId: uuid('project_id'),
+    taskId: uuid('task_id'),
     /** Admin and web entries: who recorded it, and why (corrections). */
     recordedBy: uuid('recorded_by').references(() => users.id, { onDelete: 'set null' }),
     reason: text('reason'),

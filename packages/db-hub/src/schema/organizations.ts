@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, pgPolicy, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, check, date, pgPolicy, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
 import { APP_ROLE, createdAt, currentOrgMatches, id, updatedAt } from './columns';
 
 export const organizations = pgTable(
@@ -11,6 +11,22 @@ export const organizations = pgTable(
     /** ISO weekday the work week starts on: 1 = Monday … 7 = Sunday. */
     weekStart: smallint('week_start').notNull().default(1),
     locale: text('locale').notNull().default('en'),
+    /** Timesheet period length (timekeeping's PeriodFrequency). */
+    periodFrequency: text('period_frequency', { enum: ['weekly', 'biweekly', 'semimonthly', 'monthly'] })
+      .notNull()
+      .default('biweekly'),
+    /** Biweekly: a date on which a period starts (fixes the two-week phase). */
+    periodAnchorDate: date('period_anchor_date'),
+    /** Face embedder for enrollment and kiosks (`fr_feature` default; `faceres` clean provenance). */
+    faceModel: text('face_model', { enum: ['fr_feature', 'faceres'] })
+      .notNull()
+      .default('fr_feature'),
+    /** The photo and screen attack check: `off`, `warn` (punch kept, flagged) or `block`. */
+    attackCheckMode: text('attack_check_mode', { enum: ['off', 'warn', 'block'] })
+      .notNull()
+      .default('warn'),
+    /** Keep enrollment photos (encrypted) so templates can be rebuilt after a model change. */
+    keepEnrollmentPhotos: boolean('keep_enrollment_photos').notNull().default(false),
     status: text('status', { enum: ['active', 'suspended'] })
       .notNull()
       .default('active'),

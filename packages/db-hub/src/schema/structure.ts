@@ -3,6 +3,7 @@ import { foreignKey, index, pgTable, text, timestamp, unique, uuid } from 'drizz
 import { createdAt, id, updatedAt } from './columns';
 import { orgScoped } from './memberships';
 import { organizations } from './organizations';
+import { users } from './users';
 
 /** Departments form a tree per org. Soft-deleted: history (timesheets, reports) keeps pointing at them. */
 export const departments = pgTable(
@@ -15,6 +16,8 @@ export const departments = pgTable(
     parentId: uuid('parent_id'),
     name: text('name').notNull(),
     code: text('code'),
+    /** The console user who manages the department: sees and approves time of its employees (and sub-departments'). */
+    managerUserId: uuid('manager_user_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
