@@ -9,3 +9,6 @@ export * from './employees';
 export * from './devices';
 export * from './attendance';
 export * from './roster';
+export * from './rows';
+export * from './visibility';
+export * from './projection-queue';
