@@ -5,3 +5,5 @@ export * from './auth';
 export * from './orgs';
 export * from './employees';
 export * from './devices';
+export * from './schedules';
+export * from './policies';

@@ -12,3 +12,5 @@ export * from './roster';
 export * from './rows';
 export * from './visibility';
 export * from './projection-queue';
+export * from './scheduling';
+export * from './policies';
