@@ -16,6 +16,7 @@ import { withOrgMember } from './middleware/with-org-member';
 import { adminRoutes } from './routes/admin.routes';
 import { authRoutes } from './routes/auth.routes';
 import { employeeRoutes } from './routes/employees.routes';
+import { faceRoutes, isFaceEnrollmentRequest } from './routes/faces.routes';
 import { invitationRoutes } from './routes/invitations.routes';
 import { orgRoutes } from './routes/orgs.routes';
 import { deviceRoutes } from './routes/devices.routes';
@@ -70,16 +71,17 @@ export function createApp(deps: HubDeps) {
     // API answers carry personal data and tokens: never cache them.
     if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: () => {
-        throw new AppError('PAYLOAD_TOO_LARGE', {
-          message: `The body exceeds ${deps.config.bodyLimitBytes} bytes`,
-        });
-      },
-    }),
+  const apiBodyLimit = bodyLimit({
+    maxSize: deps.config.bodyLimitBytes,
+    onError: () => {
+      throw new AppError('PAYLOAD_TOO_LARGE', {
+        message: `The body exceeds ${deps.config.bodyLimitBytes} bytes`,
+      });
+    },
+  });
+  // Face enrollment (up to five photos) applies its own, larger limit on its route.
+  app.use('/api/*', (c, next) =>
+    isFaceEnrollmentRequest(c.req.method, c.req.path) ? next() : apiBodyLimit(c, next),
   );
   app.use('/api/*', withJsonContentType);
 
@@ -98,6 +100,7 @@ export function createApp(deps: HubDeps) {
   app.route('/', invitationRoutes(deps));
   app.route('/', structureRoutes(deps));
   app.route('/', employeeRoutes(deps));
+  app.route('/', faceRoutes(deps));
   app.route('/', adminRoutes(deps));
   app.route('/', deviceRoutes(deps));
   app.route('/', syncRoutes(deps));

@@ -29,6 +29,11 @@ const ZEnvironment = z.object({
    * development one is generated under DATA_DIR and reused.
    */
   HUB_SIGNING_KEY: z.string().min(1).optional(),
+  /**
+   * AES-256 key (base64, 32 bytes) that encrypts face templates and kept enrollment photos at rest.
+   * Required in production; in development one is generated under DATA_DIR/secrets and reused.
+   */
+  HUB_DATA_KEY: z.string().min(1).optional(),
   /** smtp:// or smtps:// URL. Absent → emails go to the dev outbox (logged and stored). */
   SMTP_URL: z
     .string()
@@ -67,6 +72,11 @@ function productionProblems(env: Record<string, string | undefined>): string[] {
     ...(env.HUB_SIGNING_KEY
       ? []
       : ['HUB_SIGNING_KEY: is required in production (generate one with `pnpm hub generate-signing-key`)']),
+    ...(env.HUB_DATA_KEY
+      ? []
+      : [
+          'HUB_DATA_KEY: is required in production (face templates at rest; generate: openssl rand -base64 32)',
+        ]),
   ];
 }
 
@@ -79,6 +89,7 @@ export type HubConfig = Readonly<{
   dataDir: string;
   publicUrl: string;
   signingKeyJwk: string | undefined;
+  dataKey: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
   logLevel: string;
@@ -127,6 +138,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     dataDir: isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(baseDir, env.DATA_DIR),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     signingKeyJwk: env.HUB_SIGNING_KEY,
+    dataKey: env.HUB_DATA_KEY,
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
@@ -156,6 +168,7 @@ export function describeConfig(config: HubConfig): Record<string, unknown> {
       ? config.databaseUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@')
       : 'embedded PGlite',
     signingKeyJwk: config.signingKeyJwk ? '***' : 'generated (development)',
+    dataKey: config.dataKey ? '***' : 'generated (development)',
     smtpUrl: config.smtpUrl ? config.smtpUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@') : 'dev outbox',
   };
 }

@@ -6,6 +6,7 @@ import type { HubConfig } from './config';
 import type { JobQueue } from './jobs/queue';
 import type { AccessTokenSigner } from './security/access-tokens';
 import type { LoginThrottle } from './security/login-throttle';
+import type { HubFaces } from './services/faces.service';
 
 export interface HubDeps {
   config: HubConfig;
@@ -16,6 +17,8 @@ export interface HubDeps {
   loginThrottle: LoginThrottle;
   /** Null when this process runs no queue (tests that don't need one). Mail then waits in the outbox. */
   jobs: JobQueue | null;
+  /** Face enrollment: the biometric cipher and the lazily started face engine(s). */
+  faces: HubFaces;
 }
 
 /** Who is acting, recorded with every mutation. */

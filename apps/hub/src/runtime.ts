@@ -14,6 +14,8 @@ import { createLogger } from './logger';
 import { createAccessTokenSigner, loadSigningJwk } from './security/access-tokens';
 import { createLoginThrottle } from './security/login-throttle';
 import { createMailDelivery } from './services/mail.service';
+import { createHubFaces } from './services/faces.service';
+import { createBiometricCipher, loadDataKey } from './security/template-crypto';
 
 export interface HubRuntime {
   deps: HubDeps;
@@ -63,6 +65,9 @@ export async function startRuntime(
       accessTokens,
       loginThrottle: createLoginThrottle(connection.db),
       jobs: null,
+      faces: createHubFaces(
+        createBiometricCipher(loadDataKey(config.dataKey, join(config.dataDir, 'secrets', 'hub-data-key'))),
+      ),
     };
 
     if (options.withJobs ?? true) {
@@ -84,6 +89,7 @@ export async function startRuntime(
       app,
       async close() {
         await deps.jobs?.stop();
+        await deps.faces.close();
         if (!options.connection) await connection.close();
       },
     };

@@ -8,6 +8,7 @@ import {
   findMember,
   findSite,
   listEmployees,
+  touchFaceTemplates,
   updateEmployee,
   type EmployeeChanges,
   type EmployeeRow,
@@ -15,6 +16,7 @@ import {
 import type { ActorContext, HubDeps } from '../deps';
 import { hashPassword } from '../security/passwords';
 import { recordAudit } from './audit.service';
+import { deleteTemplatesOfDepartingEmployee } from './faces.service';
 
 export function toEmployee(row: EmployeeRow) {
   return {
@@ -178,6 +180,8 @@ export async function updateOrgEmployee(
   const after = (await updateEmployee(tx, { orgId, employeeId, changes: await toChanges(input) }).catch(
     duplicateCode,
   ))!;
+  // A new home site moves the employee into other kiosks' scope: their templates must be sent there too.
+  if (after.homeSiteId !== before.homeSiteId) await touchFaceTemplates(tx, { orgId, employeeId });
   await recordAudit(tx, actor, {
     orgId,
     action: input.pin !== undefined ? 'employee.updated_with_pin' : 'employee.updated',
@@ -210,6 +214,8 @@ export async function terminateOrgEmployee(
     employeeId,
     changes: { status: 'terminated', terminationDate, pinHash: null },
   }))!;
+  // Biometric data does not outlive employment (DESIGN.md): kiosks get the tombstones at their next sync.
+  await deleteTemplatesOfDepartingEmployee(tx, { orgId, employeeId, at: new Date() });
   await recordAudit(tx, actor, {
     orgId,
     action: 'employee.terminated',
@@ -231,6 +237,7 @@ export async function deleteOrgEmployee(
   const before = await findEmployee(tx, { orgId, employeeId });
   if (!before) throw new AppError('NOT_FOUND', { message: 'No such employee' });
   await updateEmployee(tx, { orgId, employeeId, changes: { deletedAt: deps.clock.now(), pinHash: null } });
+  await deleteTemplatesOfDepartingEmployee(tx, { orgId, employeeId, at: deps.clock.now() });
   await recordAudit(tx, actor, {
     orgId,
     action: 'employee.deleted',

@@ -22,19 +22,20 @@ import {
 } from '@clockface/db-hub/queries';
 import type { ActorContext, HubDeps } from '../deps';
 import { recordAudit } from './audit.service';
+import { addRosterTemplates, withOrgFaceSettings } from './faces.roster';
 
 /** A device whose clock is off by more than this (ms) is flagged for review; its punches are corrected either way. */
 export const CLOCK_SKEW_FLAG_MS = 30_000;
 const INT32_MAX = 2_147_483_647;
 
-/** Settings pushed to a kiosk: the defaults, in its site's time zone (or the org's). */
+/** Settings pushed to a kiosk: the defaults, in its site's time zone (or the org's), with the org's face model and attack check. */
 export async function kioskSettingsFor(tx: Database, device: DeviceRow): Promise<TKioskSettings> {
   const site = device.siteId
     ? await findSite(tx, { orgId: device.orgId, siteId: device.siteId, includeDeleted: true })
     : undefined;
-  const timeZone =
-    site?.timeZone ?? (await findOrganization(tx, { orgId: device.orgId }))?.timeZone ?? undefined;
-  return { ...DEFAULT_KIOSK_SETTINGS, ...(timeZone ? { timeZone } : {}) };
+  const organization = await findOrganization(tx, { orgId: device.orgId });
+  const timeZone = site?.timeZone ?? organization?.timeZone ?? undefined;
+  return withOrgFaceSettings({ ...DEFAULT_KIOSK_SETTINGS, ...(timeZone ? { timeZone } : {}) }, organization);
 }
 
 /**
@@ -42,13 +43,16 @@ export async function kioskSettingsFor(tx: Database, device: DeviceRow): Promise
  * - `l`: changes by transactions with an id ≥ l are (re)sent; 0 on the first sync, which sends only
  *   the live roster and no tombstones;
  * - `m`: the smallest snapshot xmin seen during the current round of pages (becomes the next `l`);
- * - `a`: keyset position (roster_xid, employee id) inside the round, null between rounds.
+ * - `a`: keyset position (roster_xid, employee id) inside the round, null between rounds;
+ * - `t`: the same for face templates (roster_xid, template id); absent in cursors issued before
+ *   templates were synced, which reads as null.
  */
 interface RosterCursor {
   d: string;
   l: number;
   m: number | null;
   a: [number, string] | null;
+  t?: [number, string] | null;
 }
 
 function encodeCursor(cursor: RosterCursor): string {
@@ -65,7 +69,15 @@ function decodeCursor(value: string | undefined, deviceId: string): RosterCursor
         Number.isSafeInteger(cursor.a[0]) &&
         typeof cursor.a[1] === 'string' &&
         /^[0-9a-f-]{36}$/.test(cursor.a[1]));
+    const isTemplatePosition =
+      cursor.t === undefined ||
+      cursor.t === null ||
+      (Array.isArray(cursor.t) &&
+        Number.isSafeInteger(cursor.t[0]) &&
+        typeof cursor.t[1] === 'string' &&
+        /^[0-9a-f-]{36}$/.test(cursor.t[1]));
     if (
+      isTemplatePosition &&
       cursor.d === deviceId &&
       Number.isSafeInteger(cursor.l) &&
       cursor.l >= 0 &&
@@ -87,8 +99,9 @@ function decodeCursor(value: string | undefined, deviceId: string): RosterCursor
  * One page of roster changes for the device. Scope: a device with a site gets the live employees
  * whose home site is that site or who have no home site; a device without a site gets the whole
  * org. Employees that left the scope (terminated, deleted, moved to another site) arrive as
- * `employee` tombstones, removed PINs as `pin` tombstones. Templates stay empty until the face
- * enrollment API exists.
+ * `employee` tombstones, removed PINs as `pin` tombstones. Face templates of in-scope employees
+ * come decrypted (the kiosk re-encrypts them with its own key), deleted ones as `template`
+ * tombstones (faces.roster.ts).
  */
 export async function getRosterDelta(
   deps: HubDeps,
@@ -110,10 +123,10 @@ export async function getRosterDelta(
     limit: MAX_ROSTER_ITEMS + 1,
   });
   const page = rows.slice(0, MAX_ROSTER_ITEMS);
-  const hasMore = rows.length > MAX_ROSTER_ITEMS;
+  const hasMoreEmployees = rows.length > MAX_ROSTER_ITEMS;
   const delta: TRosterDelta = {
     cursor: '',
-    hasMore,
+    hasMore: hasMoreEmployees,
     serverTime: deps.clock.now().toISOString(),
     employees: [],
     pinHashes: [],
@@ -133,10 +146,24 @@ export async function getRosterDelta(
     if (row.pinHash) delta.pinHashes.push({ employeeId: row.id, hash: row.pinHash });
     else if (!isLiveOnly) delta.tombstones.push({ kind: 'pin', id: row.id });
   }
+  const templates = await addRosterTemplates(deps.faces.cipher, tx, device, delta, {
+    sinceXid: cursor.l,
+    after: cursor.t ?? null,
+    isLiveOnly,
+  });
+  const hasMore = hasMoreEmployees || templates.hasMore;
+  delta.hasMore = hasMore;
   const last = page.at(-1);
+  const templatePosition = templates.last ?? cursor.t ?? null;
   delta.cursor = encodeCursor(
-    hasMore && last
-      ? { d: device.id, l: cursor.l, m: roundXmin, a: [last.rosterXid ?? 0, last.id] }
+    hasMore
+      ? {
+          d: device.id,
+          l: cursor.l,
+          m: roundXmin,
+          a: last ? [last.rosterXid ?? 0, last.id] : cursor.a,
+          t: templatePosition,
+        }
       : { d: device.id, l: roundXmin, m: null, a: null },
   );
   if (!hasMore) delta.settings = await kioskSettingsFor(tx, device);

@@ -45,6 +45,13 @@ const MATRIX: Record<string, TPermission | 'member'> = {
   'GET /api/orgs/:orgId/devices/:deviceId': 'devices.read',
   'PATCH /api/orgs/:orgId/devices/:deviceId': 'devices.write',
   'POST /api/orgs/:orgId/devices/:deviceId/revoke': 'devices.write',
+  'GET /api/orgs/:orgId/employees/:employeeId/face-consent': 'faces.read',
+  'POST /api/orgs/:orgId/employees/:employeeId/face-consent': 'faces.write',
+  'DELETE /api/orgs/:orgId/employees/:employeeId/face-consent': 'faces.write',
+  'GET /api/orgs/:orgId/employees/:employeeId/face-templates': 'faces.read',
+  'POST /api/orgs/:orgId/employees/:employeeId/face-templates': 'faces.write',
+  'DELETE /api/orgs/:orgId/employees/:employeeId/face-templates': 'faces.write',
+  'DELETE /api/orgs/:orgId/employees/:employeeId/face-templates/:templateId': 'faces.write',
 };
 
 let hub: TestHub;
@@ -80,6 +87,7 @@ beforeAll(async () => {
   // Ids that need no real object: an allowed call may answer 404, which is not a permission failure.
   ids.tokenId = '0190a000-0000-7000-8000-0000000000aa';
   ids.deviceId = '0190a000-0000-7000-8000-0000000000bb';
+  ids.templateId = '0190a000-0000-7000-8000-0000000000cc';
 });
 afterAll(async () => {
   await hub?.close();
@@ -107,6 +115,10 @@ function probeBody(method: string, path: string): unknown {
   if (path.endsWith('/employees')) return { code: `P-${Date.now()}`, name: 'Probe' };
   if (path.endsWith('/enrollment-tokens')) return { siteId: ids.siteId, expiresInHours: 24, maxUses: 1 };
   if (path.endsWith('/revoke')) return {};
+  if (path.endsWith('/face-consent'))
+    return { textVersion: 'v1', text: 'Probe consent text', method: 'in_person' };
+  // Not an image: an allowed caller gets a consent conflict or per-photo verdicts, never a stored template.
+  if (path.endsWith('/face-templates')) return { photos: [{ data: 'cHJvYmU=' }] };
   return { name: 'Probe' };
 }
 

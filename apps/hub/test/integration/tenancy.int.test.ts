@@ -49,6 +49,8 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
     employeeId: employee.body.id,
     tokenId: enrollment.body.id,
     deviceId: device.body.deviceId,
+    // No template needs to exist: another org's (or no) template id must answer the same 404.
+    templateId: '0190a000-0000-7000-8000-0000000000cc',
   };
 }
 
@@ -74,6 +76,9 @@ function validBody(method: string, path: string): unknown {
   if (path.endsWith('/employees')) return { code: 'PROBE', name: 'Probe' };
   if (path.endsWith('/employees/:employeeId')) return { name: 'Probe' };
   if (path.endsWith('/revoke')) return undefined;
+  if (path.endsWith('/face-consent'))
+    return { textVersion: 'v1', text: 'Probe consent text', method: 'in_person' };
+  if (path.endsWith('/face-templates')) return { photos: [{ data: 'cHJvYmU=' }] };
   if (path.endsWith('/enrollment-tokens'))
     return { siteId: '0190a000-0000-7000-8000-000000000002', maxUses: 1 };
   if (path.endsWith('/devices/:deviceId')) return { name: 'Probe' };

@@ -5,5 +5,6 @@ export * from './auth';
 export * from './orgs';
 export * from './employees';
 export * from './devices';
+export * from './faces';
 export * from './schedules';
 export * from './policies';

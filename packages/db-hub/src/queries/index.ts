@@ -12,5 +12,6 @@ export * from './roster';
 export * from './rows';
 export * from './visibility';
 export * from './projection-queue';
+export * from './faces';
 export * from './scheduling';
 export * from './policies';
