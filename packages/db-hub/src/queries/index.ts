@@ -15,3 +15,4 @@ export * from './projection-queue';
 export * from './faces';
 export * from './scheduling';
 export * from './policies';
+export * from './projection';

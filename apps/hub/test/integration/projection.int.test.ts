@@ -1,0 +1,257 @@
+/**
+ * The projection engine against a real database: the attendance_events trigger feeds the queue and
+ * "who is in now", the drain turns punches into work days, entries and exceptions, and a
+ * recomputation rewrites exactly the dates it is given.
+ */
+import { ManualClock, uuidv7 } from '@clockface/core';
+import { schema, withOrgScope, type Database } from '@clockface/db-hub';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drainProjectionQueue, recomputeEmployee } from '../../src/services/projection.service';
+import { createTestHub, signUpOwner, type TestHub } from '../helpers/test-hub';
+
+let hub: TestHub;
+let clock: ManualClock;
+let db: Database;
+type Owner = Awaited<ReturnType<typeof signUpOwner>>;
+let owner: Owner;
+
+async function createEmployee(as: Owner, body: Record<string, unknown>) {
+  const response = await hub.request('POST', `/api/orgs/${as.orgId}/employees`, {
+    token: as.accessToken,
+    body,
+  });
+  expect(response.status).toBe(201);
+  return response.body.id as string;
+}
+
+type PunchType = 'clock_in' | 'clock_out' | 'break_start' | 'break_end';
+
+/** Inserts punches the way the app does (org-scoped, app role), one multi-row statement. */
+async function insertPunches(orgId: string, employeeId: string, punches: [PunchType, string][]) {
+  const ids = punches.map(() => uuidv7());
+  await withOrgScope(db, orgId, (tx) =>
+    tx.insert(schema.attendanceEvents).values(
+      punches.map(([type, at], index) => ({
+        id: ids[index]!,
+        orgId,
+        employeeId,
+        type,
+        source: 'admin' as const,
+        method: 'admin' as const,
+        occurredAt: new Date(at),
+        receivedAt: clock.now(),
+      })),
+    ),
+  );
+  return ids;
+}
+
+async function queueRow(orgId: string, employeeId: string) {
+  const [row] = await db
+    .select()
+    .from(schema.projectionQueue)
+    .where(and(eq(schema.projectionQueue.orgId, orgId), eq(schema.projectionQueue.employeeId, employeeId)));
+  return row;
+}
+
+async function workDays(orgId: string, employeeId: string) {
+  const rows = await db
+    .select()
+    .from(schema.workDays)
+    .where(and(eq(schema.workDays.orgId, orgId), eq(schema.workDays.employeeId, employeeId)))
+    .orderBy(schema.workDays.workDate);
+  return rows;
+}
+
+const drain = () => drainProjectionQueue(db, { now: () => clock.now() });
+
+beforeAll(async () => {
+  clock = new ManualClock(new Date('2026-03-20T12:00:00Z'));
+  hub = await createTestHub({ clock });
+  db = hub.runtime.deps.db;
+  owner = await signUpOwner(hub);
+  // Berlin: local dates differ from UTC dates for late-evening punches.
+  const patched = await hub.request('PATCH', `/api/orgs/${owner.orgId}`, {
+    token: owner.accessToken,
+    body: { timeZone: 'Europe/Berlin' },
+  });
+  expect(patched.status).toBe(200);
+});
+afterAll(async () => {
+  await hub?.close();
+});
+
+describe('the attendance_events trigger', () => {
+  it('queues the local dates of a batch, widened by a day each side, and merges later batches', async () => {
+    const employeeId = await createEmployee(owner, { code: 'T1', name: 'Trigger One' });
+    // 23:30 UTC on the 9th is 00:30 on the 10th in Berlin.
+    await insertPunches(owner.orgId, employeeId, [
+      ['clock_in', '2026-03-09T23:30:00Z'],
+      ['clock_out', '2026-03-10T07:00:00Z'],
+    ]);
+    expect(await queueRow(owner.orgId, employeeId)).toMatchObject({
+      fromDate: '2026-03-09',
+      toDate: '2026-03-11',
+    });
+
+    await insertPunches(owner.orgId, employeeId, [['clock_in', '2026-03-02T08:00:00Z']]);
+    expect(await queueRow(owner.orgId, employeeId)).toMatchObject({
+      fromDate: '2026-03-01',
+      toDate: '2026-03-11',
+    });
+  });
+
+  it('moves "who is in now" only with an event newer than the state', async () => {
+    const employeeId = await createEmployee(owner, { code: 'T2', name: 'Trigger Two' });
+    const state = async () =>
+      (
+        await db
+          .select()
+          .from(schema.attendanceStates)
+          .where(
+            and(
+              eq(schema.attendanceStates.orgId, owner.orgId),
+              eq(schema.attendanceStates.employeeId, employeeId),
+            ),
+          )
+      )[0];
+
+    await insertPunches(owner.orgId, employeeId, [
+      ['clock_in', '2026-03-16T08:00:00Z'],
+      ['break_start', '2026-03-16T12:00:00Z'],
+    ]);
+    expect(await state()).toMatchObject({ state: 'on_break', since: new Date('2026-03-16T12:00:00Z') });
+
+    // A kiosk that was offline delivers last week's clock-out: the state stays.
+    await insertPunches(owner.orgId, employeeId, [['clock_out', '2026-03-10T17:00:00Z']]);
+    expect(await state()).toMatchObject({ state: 'on_break', since: new Date('2026-03-16T12:00:00Z') });
+
+    await insertPunches(owner.orgId, employeeId, [['break_end', '2026-03-16T12:30:00Z']]);
+    expect((await state())?.state).toBe('in');
+    await insertPunches(owner.orgId, employeeId, [['clock_out', '2026-03-16T16:00:00Z']]);
+    expect((await state())?.state).toBe('out');
+  });
+});
+
+describe('draining the queue', () => {
+  it('projects queued employees into work days, entries and exceptions, and empties the queue', async () => {
+    const employeeId = await createEmployee(owner, { code: 'D1', name: 'Drain One' });
+    await insertPunches(owner.orgId, employeeId, [
+      ['clock_in', '2026-03-03T07:00:00Z'], // 08:00 Berlin
+      ['break_start', '2026-03-03T11:00:00Z'],
+      ['break_end', '2026-03-03T11:30:00Z'],
+      ['clock_out', '2026-03-03T15:30:00Z'],
+      ['clock_out', '2026-03-04T15:00:00Z'], // no clock-in that day
+    ]);
+    const result = await drain();
+    expect(result.failed).toBe(0);
+    expect(await queueRow(owner.orgId, employeeId)).toBeUndefined();
+
+    const days = await workDays(owner.orgId, employeeId);
+    // The queued range (2nd–5th) widened to its whole overtime week (Monday 2nd – Sunday 8th).
+    expect(days.map((day) => day.workDate)).toEqual([
+      '2026-03-02',
+      '2026-03-03',
+      '2026-03-04',
+      '2026-03-05',
+      '2026-03-06',
+      '2026-03-07',
+      '2026-03-08',
+    ]);
+    expect(days[1]).toMatchObject({ grossMinutes: 510, unpaidBreakMinutes: 30, workedMinutes: 480 });
+    const exceptions = await db
+      .select()
+      .from(schema.timeExceptions)
+      .where(
+        and(eq(schema.timeExceptions.orgId, owner.orgId), eq(schema.timeExceptions.employeeId, employeeId)),
+      );
+    expect(exceptions.map((exception) => [exception.workDate, exception.code])).toEqual([
+      ['2026-03-04', 'missing_clock_in'],
+    ]);
+    const entries = await db
+      .select()
+      .from(schema.timeEntries)
+      .where(and(eq(schema.timeEntries.orgId, owner.orgId), eq(schema.timeEntries.employeeId, employeeId)));
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ status: 'complete', grossMinutes: 510, breakMinutes: 30 });
+  });
+
+  it('leaves nothing to do on a second drain', async () => {
+    await drain();
+    expect(await drain()).toMatchObject({ batches: 0, employees: 0 });
+  });
+});
+
+describe('recomputeEmployee', () => {
+  it('rewrites exactly the dates it is given', async () => {
+    const employeeId = await createEmployee(owner, { code: 'R1', name: 'Recompute One' });
+    await insertPunches(owner.orgId, employeeId, [
+      ['clock_in', '2026-03-10T08:00:00Z'],
+      ['clock_out', '2026-03-10T12:00:00Z'],
+      ['clock_in', '2026-03-11T08:00:00Z'],
+      ['clock_out', '2026-03-11T10:00:00Z'],
+    ]);
+    await withOrgScope(db, owner.orgId, (tx) =>
+      recomputeEmployee(tx, {
+        orgId: owner.orgId,
+        employeeId,
+        fromDate: '2026-03-10',
+        toDate: '2026-03-11',
+        asOf: clock.now(),
+      }),
+    );
+    expect((await workDays(owner.orgId, employeeId)).map((day) => [day.workDate, day.workedMinutes])).toEqual(
+      [
+        ['2026-03-10', 240],
+        ['2026-03-11', 120],
+      ],
+    );
+
+    // Another clock-in/out on the 11th; recomputing only the 10th leaves the 11th as it was.
+    await insertPunches(owner.orgId, employeeId, [
+      ['clock_in', '2026-03-11T12:00:00Z'],
+      ['clock_out', '2026-03-11T13:00:00Z'],
+    ]);
+    await recomputeEmployee(db, {
+      orgId: owner.orgId,
+      employeeId,
+      fromDate: '2026-03-10',
+      toDate: '2026-03-10',
+      asOf: clock.now(),
+    });
+    expect((await workDays(owner.orgId, employeeId)).map((day) => [day.workDate, day.workedMinutes])).toEqual(
+      [
+        ['2026-03-10', 240],
+        ['2026-03-11', 120],
+      ],
+    );
+    await recomputeEmployee(db, {
+      orgId: owner.orgId,
+      employeeId,
+      fromDate: '2026-03-11',
+      toDate: '2026-03-11',
+      asOf: clock.now(),
+    });
+    expect((await workDays(owner.orgId, employeeId)).map((day) => [day.workDate, day.workedMinutes])).toEqual(
+      [
+        ['2026-03-10', 240],
+        ['2026-03-11', 180],
+      ],
+    );
+  });
+
+  it('refuses a range that ends before it starts, changing nothing', async () => {
+    const employeeId = await createEmployee(owner, { code: 'R2', name: 'Recompute Two' });
+    await expect(
+      recomputeEmployee(db, {
+        orgId: owner.orgId,
+        employeeId,
+        fromDate: '2026-03-11',
+        toDate: '2026-03-10',
+        asOf: clock.now(),
+      }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await workDays(owner.orgId, employeeId)).toEqual([]);
+  });
+});
