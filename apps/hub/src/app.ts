@@ -20,6 +20,7 @@ import { faceRoutes, isFaceEnrollmentRequest } from './routes/faces.routes';
 import { invitationRoutes } from './routes/invitations.routes';
 import { orgRoutes } from './routes/orgs.routes';
 import { deviceRoutes } from './routes/devices.routes';
+import { reportRoutes } from './routes/reports.routes';
 import { createRouter } from './routes/router';
 import { structureRoutes } from './routes/structure.routes';
 import { syncRoutes } from './routes/sync.routes';
@@ -104,6 +105,7 @@ export function createApp(deps: HubDeps) {
   app.route('/', adminRoutes(deps));
   app.route('/', deviceRoutes(deps));
   app.route('/', syncRoutes(deps));
+  app.route('/', reportRoutes(deps));
   registerApiDocs(app, deps);
 
   app.notFound((c) =>

@@ -8,3 +8,4 @@ export * from './devices';
 export * from './faces';
 export * from './schedules';
 export * from './policies';
+export * from './reports';

@@ -16,3 +16,4 @@ export * from './faces';
 export * from './scheduling';
 export * from './policies';
 export * from './projection';
+export * from './reports';

@@ -1,0 +1,499 @@
+/**
+ * Report and export reads. Hours, overtime and attendance aggregate the projection tables
+ * (work_days, time_entries, time_exceptions), never the raw punches; "who is in" reads
+ * attendance_states; only the punch log reads the punches themselves. Sums are cast to float8 so
+ * both drivers return plain numbers (exact below 2^53); dates and instants are cast to text so both
+ * return the same strings.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../client';
+import { rowsOf } from './rows';
+
+/** The filters every report takes; `employeeIds` is the caller's visibility scope (null: whole org). */
+export interface ReportFilter {
+  orgId: string;
+  from: string;
+  /** Inclusive. */
+  to: string;
+  /** Already expanded to the department and its sub-departments. */
+  departmentIds?: string[] | undefined;
+  siteId?: string | undefined;
+  employeeId?: string | undefined;
+  employeeIds: string[] | null;
+}
+
+/** A uuid[] parameter; ids are validated uuids (zod or the database), so no quoting is needed. */
+const uuidArray = (ids: readonly string[]) => sql`${`{${ids.join(',')}}`}::uuid[]`;
+
+const UTC_ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+/** An instant as the API's ISO string, independent of the session zone. */
+const isoText = (column: SQL) => sql`to_char(${column} at time zone 'UTC', ${sql.raw(UTC_ISO)})`;
+
+/** Conditions on a work_days alias `wd` (department and site as they were on each day). */
+function workDayConditions(filter: ReportFilter): SQL {
+  const parts: SQL[] = [
+    sql`wd.org_id = ${filter.orgId}`,
+    sql`wd.work_date between ${filter.from}::date and ${filter.to}::date`,
+  ];
+  if (filter.departmentIds) parts.push(sql`wd.department_id = any(${uuidArray(filter.departmentIds)})`);
+  if (filter.siteId) parts.push(sql`wd.site_id = ${filter.siteId}`);
+  if (filter.employeeId) parts.push(sql`wd.employee_id = ${filter.employeeId}`);
+  if (filter.employeeIds) parts.push(sql`wd.employee_id = any(${uuidArray(filter.employeeIds)})`);
+  return sql.join(parts, sql` and `);
+}
+
+/** Name and code of a group id (`t.group_id`), looked up once per group, not per row. */
+function groupLabels(orgId: string, groupBy: ReportGroup) {
+  const lookup = (table: string, column: string) =>
+    sql`(select g.${sql.raw(column)} from ${sql.raw(table)} g where g.org_id = ${orgId} and g.id = t.group_id)`;
+  switch (groupBy) {
+    case 'employee':
+      return {
+        name: lookup('employees', 'name'),
+        code: lookup('employees', 'code'),
+        project: sql`null::uuid`,
+      };
+    case 'department':
+      return {
+        name: lookup('departments', 'name'),
+        code: lookup('departments', 'code'),
+        project: sql`null::uuid`,
+      };
+    case 'site':
+      return { name: lookup('sites', 'name'), code: sql`null::text`, project: sql`null::uuid` };
+    case 'project':
+      return { name: lookup('projects', 'name'), code: lookup('projects', 'code'), project: sql`t.group_id` };
+    case 'task':
+      return { name: lookup('tasks', 'name'), code: sql`null::text`, project: lookup('tasks', 'project_id') };
+  }
+}
+
+export type ReportGroup = 'employee' | 'department' | 'site' | 'project' | 'task';
+
+const DAY_GROUP_KEYS = {
+  employee: sql`wd.employee_id`,
+  department: sql`wd.department_id`,
+  site: sql`wd.site_id`,
+};
+
+export interface OvertimeMinutesRow {
+  multiplier: number;
+  minutes: number;
+}
+
+export interface DayTotalsRow {
+  groupId: string | null;
+  groupName: string | null;
+  groupCode: string | null;
+  employeeCount: number;
+  workedMinutes: number;
+  regularMinutes: number;
+  overtimeMinutes: number;
+  overtime: OvertimeMinutesRow[];
+  paidBreakMinutes: number;
+  unpaidBreakMinutes: number;
+  leaveMinutes: number;
+  paidLeaveMinutes: number;
+}
+
+const parseJson = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
+
+/**
+ * Work-day totals per employee, department or site over a date range, with overtime by multiplier:
+ * one range scan of `work_days_org_date_idx`.
+ */
+export async function listDayTotals(
+  db: Database,
+  params: ReportFilter & { groupBy: keyof typeof DAY_GROUP_KEYS },
+): Promise<DayTotalsRow[]> {
+  const label = groupLabels(params.orgId, params.groupBy);
+  const result = await db.execute(sql`
+    with days as materialized (
+      select ${DAY_GROUP_KEYS[params.groupBy]} as group_id, wd.employee_id, wd.worked_minutes,
+             wd.regular_minutes, wd.overtime_minutes, wd.overtime, wd.paid_break_minutes,
+             wd.unpaid_break_minutes, wd.leave_minutes, wd.paid_leave_minutes
+        from work_days wd
+       where ${workDayConditions(params)}
+    ),
+    t as (
+      select group_id,
+             count(distinct employee_id)::float8 as employee_count,
+             sum(worked_minutes)::float8 as worked_minutes,
+             sum(regular_minutes)::float8 as regular_minutes,
+             sum(overtime_minutes)::float8 as overtime_minutes,
+             sum(paid_break_minutes)::float8 as paid_break_minutes,
+             sum(unpaid_break_minutes)::float8 as unpaid_break_minutes,
+             sum(leave_minutes)::float8 as leave_minutes,
+             sum(paid_leave_minutes)::float8 as paid_leave_minutes
+        from days group by group_id
+    ),
+    tiers as (
+      select group_id, (tier->>'multiplier')::float8 as multiplier,
+             sum((tier->>'minutes')::int)::float8 as minutes
+        from days cross join lateral jsonb_array_elements(days.overtime) as tier
+       where days.overtime_minutes > 0
+       group by group_id, multiplier
+    )
+    select t.group_id as "groupId", ${label.name} as "groupName", ${label.code} as "groupCode",
+           employee_count as "employeeCount", worked_minutes as "workedMinutes",
+           regular_minutes as "regularMinutes", overtime_minutes as "overtimeMinutes",
+           paid_break_minutes as "paidBreakMinutes", unpaid_break_minutes as "unpaidBreakMinutes",
+           leave_minutes as "leaveMinutes", paid_leave_minutes as "paidLeaveMinutes",
+           coalesce((select json_agg(json_build_object('multiplier', o.multiplier, 'minutes', o.minutes)
+                                     order by o.multiplier)
+                       from tiers o where o.group_id is not distinct from t.group_id), '[]') as overtime
+      from t
+     order by 2 nulls last, 1`);
+  return rowsOf<DayTotalsRow>(result).map((row) => ({ ...row, overtime: parseJson(row.overtime) }));
+}
+
+export interface EntryTotalsRow {
+  groupId: string | null;
+  groupName: string | null;
+  groupCode: string | null;
+  projectId: string | null;
+  employeeCount: number;
+  minutes: number;
+}
+
+const ENTRY_GROUP_KEYS: Record<ReportGroup, SQL> = {
+  employee: sql`te.employee_id`,
+  department: sql`wd.department_id`,
+  site: sql`wd.site_id`,
+  project: sql`te.project_id`,
+  task: sql`te.task_id`,
+};
+
+/**
+ * Time-entry minutes (gross less overlaps and recorded breaks) grouped by project, task, employee,
+ * department or site; department and site are those of the entry's work day.
+ */
+export async function listEntryTotals(
+  db: Database,
+  params: ReportFilter & { groupBy: ReportGroup; projectId?: string | undefined },
+): Promise<EntryTotalsRow[]> {
+  const label = groupLabels(params.orgId, params.groupBy);
+  const result = await db.execute(sql`
+    with t as (
+      select ${ENTRY_GROUP_KEYS[params.groupBy]} as group_id,
+             count(distinct te.employee_id)::float8 as employee_count,
+             sum(greatest(te.gross_minutes - te.overlap_minutes - te.break_minutes, 0))::float8 as minutes
+        from time_entries te
+        join work_days wd
+          on wd.org_id = te.org_id and wd.employee_id = te.employee_id and wd.work_date = te.work_date
+       where ${workDayConditions(params)}
+         and te.org_id = ${params.orgId}
+         and te.work_date between ${params.from}::date and ${params.to}::date
+         ${params.projectId ? sql`and te.project_id = ${params.projectId}` : sql``}
+       group by 1
+    )
+    select t.group_id as "groupId", ${label.name} as "groupName", ${label.code} as "groupCode",
+           ${label.project} as "projectId", t.employee_count as "employeeCount", t.minutes
+      from t
+     order by 2 nulls last, 1`);
+  return rowsOf<EntryTotalsRow>(result);
+}
+
+export interface AttendanceTotalsRow {
+  employeeId: string;
+  employeeCode: string;
+  employeeName: string;
+  departmentId: string | null;
+  daysWorked: number;
+  scheduledShifts: number;
+  lateCount: number;
+  lateMinutes: number;
+  earlyLeaveCount: number;
+  earlyLeaveMinutes: number;
+  absentCount: number;
+  missingPunchCount: number;
+}
+
+/** Exception codes that mean a punch is missing (a manager has to add it). */
+const MISSING_PUNCH_CODES = ['missing_clock_out', 'missing_clock_in', 'missing_break_end'];
+
+/** Per employee: days worked, lateness, early leave, absences and missing punches in the range. */
+export async function listAttendanceTotals(
+  db: Database,
+  params: ReportFilter,
+): Promise<AttendanceTotalsRow[]> {
+  const result = await db.execute(sql`
+    with days as (
+      select wd.employee_id,
+             count(*) filter (where wd.gross_minutes > 0)::float8 as days_worked,
+             sum(wd.scheduled_shift_count)::float8 as scheduled_shifts
+        from work_days wd
+       where ${workDayConditions(params)}
+       group by wd.employee_id
+    ),
+    exceptions as (
+      select x.employee_id,
+             count(*) filter (where x.code = 'late_arrival')::float8 as late_count,
+             coalesce(sum(x.minutes) filter (where x.code = 'late_arrival'), 0)::float8 as late_minutes,
+             count(*) filter (where x.code = 'early_leave')::float8 as early_count,
+             coalesce(sum(x.minutes) filter (where x.code = 'early_leave'), 0)::float8 as early_minutes,
+             count(*) filter (where x.code = 'absent')::float8 as absent_count,
+             count(*) filter (where x.code = any(${`{${MISSING_PUNCH_CODES.join(',')}}`}::text[]))::float8 as missing_count
+        from time_exceptions x
+       where x.org_id = ${params.orgId}
+         and x.work_date between ${params.from}::date and ${params.to}::date
+         and x.employee_id in (select employee_id from days)
+       group by x.employee_id
+    )
+    select e.id as "employeeId", e.code as "employeeCode", e.name as "employeeName",
+           e.department_id as "departmentId", days.days_worked as "daysWorked",
+           days.scheduled_shifts as "scheduledShifts",
+           coalesce(x.late_count, 0) as "lateCount", coalesce(x.late_minutes, 0) as "lateMinutes",
+           coalesce(x.early_count, 0) as "earlyLeaveCount", coalesce(x.early_minutes, 0) as "earlyLeaveMinutes",
+           coalesce(x.absent_count, 0) as "absentCount", coalesce(x.missing_count, 0) as "missingPunchCount"
+      from days
+      join employees e on e.org_id = ${params.orgId} and e.id = days.employee_id
+      left join exceptions x on x.employee_id = days.employee_id
+     order by e.name, e.id`);
+  return rowsOf<AttendanceTotalsRow>(result);
+}
+
+export interface PresentEmployeeRow {
+  employeeId: string;
+  employeeCode: string;
+  employeeName: string;
+  departmentId: string | null;
+  departmentName: string | null;
+  siteId: string | null;
+  siteName: string | null;
+  state: 'in' | 'on_break';
+  since: string;
+}
+
+/** Everyone whose latest state is in or on break, by site then name (`attendance_states_present_idx`). */
+export async function listPresentEmployees(
+  db: Database,
+  params: {
+    orgId: string;
+    siteId?: string | undefined;
+    departmentIds?: string[] | undefined;
+    employeeIds: string[] | null;
+  },
+): Promise<PresentEmployeeRow[]> {
+  const conditions: SQL[] = [sql`a.org_id = ${params.orgId}`, sql`a.state <> 'out'`];
+  if (params.siteId) conditions.push(sql`a.site_id = ${params.siteId}`);
+  if (params.departmentIds) conditions.push(sql`e.department_id = any(${uuidArray(params.departmentIds)})`);
+  if (params.employeeIds) conditions.push(sql`a.employee_id = any(${uuidArray(params.employeeIds)})`);
+  const result = await db.execute(sql`
+    select a.employee_id as "employeeId", e.code as "employeeCode", e.name as "employeeName",
+           e.department_id as "departmentId", d.name as "departmentName",
+           a.site_id as "siteId", s.name as "siteName", a.state, ${isoText(sql`a.since`)} as since
+      from attendance_states a
+      join employees e on e.org_id = a.org_id and e.id = a.employee_id and e.deleted_at is null
+      left join departments d on d.org_id = a.org_id and d.id = e.department_id
+      left join sites s on s.org_id = a.org_id and s.id = a.site_id
+     where ${sql.join(conditions, sql` and `)}
+     order by s.name nulls last, e.name, e.id`);
+  return rowsOf<PresentEmployeeRow>(result);
+}
+
+/** The department and every live department below it. */
+export async function listDepartmentTreeIds(
+  db: Database,
+  params: { orgId: string; departmentId: string },
+): Promise<string[]> {
+  const result = await db.execute(sql`
+    with recursive tree as (
+      select id from departments where org_id = ${params.orgId} and id = ${params.departmentId}
+      union
+      select d.id from departments d join tree on d.parent_id = tree.id
+       where d.org_id = ${params.orgId} and d.deleted_at is null
+    )
+    select id from tree`);
+  return rowsOf<{ id: string }>(result).map((row) => row.id);
+}
+
+export interface PayrollRow {
+  employeeId: string;
+  employeeCode: string;
+  employeeName: string;
+  departmentName: string | null;
+  periodStart: string;
+  periodEnd: string;
+  workedMinutes: number;
+  regularMinutes: number;
+  overtimeMinutes: number;
+  overtime: OvertimeMinutesRow[];
+  paidBreakMinutes: number;
+  unpaidBreakMinutes: number;
+  paidLeaveMinutes: number;
+  unpaidLeaveMinutes: number;
+}
+
+/**
+ * One row per employee per period (periods are inclusive local date ranges, in order, not
+ * overlapping), for employees after `afterEmployee` in (code, id) order, at most `limit` employees:
+ * the payroll export pages through an org this way so memory stays bounded.
+ */
+export async function listPayrollRows(
+  db: Database,
+  params: ReportFilter & {
+    periods: { start: string; end: string }[];
+    afterEmployee?: { code: string; id: string } | undefined;
+    limit: number;
+  },
+): Promise<PayrollRow[]> {
+  const starts = `{${params.periods.map((period) => period.start).join(',')}}`;
+  const ends = `{${params.periods.map((period) => period.end).join(',')}}`;
+  const after = params.afterEmployee;
+  const result = await db.execute(sql`
+    with page as (
+      select e.id, e.code, e.name, e.department_id
+        from employees e
+       where e.org_id = ${params.orgId}
+         ${after ? sql`and (e.code, e.id) > (${after.code}, ${after.id}::uuid)` : sql``}
+         and exists (select 1 from work_days wd where wd.employee_id = e.id and ${workDayConditions(params)})
+       order by e.code, e.id
+       limit ${params.limit}
+    ),
+    periods as (
+      select p.period_start, p.period_end
+        from unnest(${starts}::date[], ${ends}::date[]) as p(period_start, period_end)
+    ),
+    days as materialized (
+      select wd.*, periods.period_start, periods.period_end
+        from work_days wd
+        join periods on wd.work_date between periods.period_start and periods.period_end
+       where ${workDayConditions(params)} and wd.employee_id in (select id from page)
+    ),
+    t as (
+      select employee_id, period_start, period_end,
+             sum(worked_minutes)::float8 as worked, sum(regular_minutes)::float8 as regular,
+             sum(overtime_minutes)::float8 as overtime_total,
+             sum(paid_break_minutes)::float8 as paid_break, sum(unpaid_break_minutes)::float8 as unpaid_break,
+             sum(paid_leave_minutes)::float8 as paid_leave,
+             sum(leave_minutes - paid_leave_minutes)::float8 as unpaid_leave
+        from days group by employee_id, period_start, period_end
+    ),
+    tiers as (
+      select employee_id, period_start, (tier->>'multiplier')::float8 as multiplier,
+             sum((tier->>'minutes')::int)::float8 as minutes
+        from days cross join lateral jsonb_array_elements(days.overtime) as tier
+       where days.overtime_minutes > 0
+       group by employee_id, period_start, multiplier
+    )
+    select page.id as "employeeId", page.code as "employeeCode", page.name as "employeeName",
+           (select d.name from departments d where d.org_id = ${params.orgId} and d.id = page.department_id)
+             as "departmentName",
+           t.period_start::text as "periodStart", t.period_end::text as "periodEnd",
+           t.worked as "workedMinutes", t.regular as "regularMinutes", t.overtime_total as "overtimeMinutes",
+           t.paid_break as "paidBreakMinutes", t.unpaid_break as "unpaidBreakMinutes",
+           t.paid_leave as "paidLeaveMinutes", t.unpaid_leave as "unpaidLeaveMinutes",
+           coalesce((select json_agg(json_build_object('multiplier', o.multiplier, 'minutes', o.minutes)
+                                     order by o.multiplier)
+                       from tiers o where o.employee_id = t.employee_id and o.period_start = t.period_start),
+                    '[]') as overtime
+      from t join page on page.id = t.employee_id
+     order by page.code, page.id, t.period_start`);
+  return rowsOf<PayrollRow>(result).map((row) => ({ ...row, overtime: parseJson(row.overtime) }));
+}
+
+/** The overtime multipliers that occur in a range: the payroll export's columns, known before its first row. */
+export async function listOvertimeMultipliers(db: Database, params: ReportFilter): Promise<number[]> {
+  const result = await db.execute(sql`
+    select distinct (tier->>'multiplier')::float8 as multiplier
+      from work_days wd cross join lateral jsonb_array_elements(wd.overtime) as tier
+     where ${workDayConditions(params)} and wd.overtime_minutes > 0
+     order by 1`);
+  return rowsOf<{ multiplier: number }>(result).map((row) => row.multiplier);
+}
+
+export interface PunchLogRow {
+  id: string;
+  kind: 'punch' | 'adjustment';
+  employeeCode: string;
+  employeeName: string;
+  departmentName: string | null;
+  type: string;
+  /** The instant (punch time, manual entry start, or for edits/deletes the time they take effect). */
+  at: string;
+  /** Wall-clock `YYYY-MM-DD HH:MM:SS` in the zone asked for. */
+  localAt: string;
+  /** Manual entries: their end, local wall-clock. */
+  localEnd: string | null;
+  source: string | null;
+  method: string | null;
+  deviceName: string | null;
+  siteName: string | null;
+  flags: string[];
+  reason: string | null;
+  targetId: string | null;
+}
+
+/**
+ * Every punch and every adjustment of the range in time order, `limit` rows after the keyset
+ * position (at, id); the punch log export pages through a year this way.
+ * Instants are selected as `[from 00:00, to + 1 day 00:00)` in `timeZone`.
+ */
+export async function listPunchLog(
+  db: Database,
+  params: Omit<ReportFilter, 'from' | 'to'> & {
+    startAt: string;
+    endAt: string;
+    timeZone: string;
+    after?: { at: string; id: string } | undefined;
+    limit: number;
+  },
+): Promise<PunchLogRow[]> {
+  const people: SQL[] = [];
+  if (params.departmentIds) people.push(sql`e.department_id = any(${uuidArray(params.departmentIds)})`);
+  if (params.employeeId) people.push(sql`e.id = ${params.employeeId}`);
+  if (params.employeeIds) people.push(sql`e.id = any(${uuidArray(params.employeeIds)})`);
+  const personFilter = people.length > 0 ? sql`and ${sql.join(people, sql` and `)}` : sql``;
+  const after = params.after;
+  const local = (column: SQL) =>
+    sql`to_char(${column} at time zone ${params.timeZone}, 'YYYY-MM-DD HH24:MI:SS')`;
+  const result = await db.execute(sql`
+    with log as (
+      select ev.id, 'punch' as kind, ev.employee_id, ev.type, ev.occurred_at as at, null::timestamptz as end_at,
+             ev.source, ev.method, ev.device_id, ev.site_id, ev.flags, ev.reason, null::uuid as target_id
+        from attendance_events ev
+       where ev.org_id = ${params.orgId}
+         and ev.occurred_at >= ${params.startAt}::timestamptz and ev.occurred_at < ${params.endAt}::timestamptz
+         ${params.siteId ? sql`and ev.site_id = ${params.siteId}` : sql``}
+         ${after ? sql`and (ev.occurred_at, ev.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+      union all
+      select ad.id, 'adjustment', ad.employee_id,
+             ad.kind || coalesce(':' || ad.punch_type, ''), coalesce(ad.occurred_at, ad.start_at, ad.effective_at),
+             ad.end_at, 'admin', 'admin', null, null, ad.flags, ad.reason, ad.target_id
+        from time_adjustments ad
+       where ad.org_id = ${params.orgId}
+         and coalesce(ad.occurred_at, ad.start_at, ad.effective_at) >= ${params.startAt}::timestamptz
+         and coalesce(ad.occurred_at, ad.start_at, ad.effective_at) < ${params.endAt}::timestamptz
+         ${params.siteId ? sql`and false` : sql``}
+         ${
+           after
+             ? sql`and (coalesce(ad.occurred_at, ad.start_at, ad.effective_at), ad.id) > (${after.at}::timestamptz, ${after.id}::uuid)`
+             : sql``
+         }
+    )
+    select log.id, log.kind, e.code as "employeeCode", e.name as "employeeName",
+           d.name as "departmentName", log.type, ${isoText(sql`log.at`)} as at,
+           ${local(sql`log.at`)} as "localAt", ${local(sql`log.end_at`)} as "localEnd",
+           log.source, log.method, dv.name as "deviceName", s.name as "siteName", log.flags,
+           log.reason, log.target_id as "targetId"
+      from log
+      join employees e on e.org_id = ${params.orgId} and e.id = log.employee_id ${personFilter}
+      left join departments d on d.org_id = ${params.orgId} and d.id = e.department_id
+      left join devices dv on dv.org_id = ${params.orgId} and dv.id = log.device_id
+      left join sites s on s.org_id = ${params.orgId} and s.id = log.site_id
+     order by log.at, log.id
+     limit ${params.limit}`);
+  return rowsOf<PunchLogRow>(result).map((row) => ({ ...row, flags: parseJson(row.flags) ?? [] }));
+}
+
+/** Whether a project id belongs to the org (deleted projects included: their history is reportable). */
+export async function hasProject(
+  db: Database,
+  params: { orgId: string; projectId: string },
+): Promise<boolean> {
+  const result = await db.execute(
+    sql`select 1 from projects where org_id = ${params.orgId} and id = ${params.projectId} limit 1`,
+  );
+  return rowsOf(result).length > 0;
+}
