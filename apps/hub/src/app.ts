@@ -18,6 +18,7 @@ import { authRoutes } from './routes/auth.routes';
 import { employeeRoutes } from './routes/employees.routes';
 import { faceRoutes, isFaceEnrollmentRequest } from './routes/faces.routes';
 import { invitationRoutes } from './routes/invitations.routes';
+import { leaveRoutes } from './routes/leave.routes';
 import { orgRoutes } from './routes/orgs.routes';
 import { deviceRoutes } from './routes/devices.routes';
 import { reportRoutes } from './routes/reports.routes';
@@ -102,6 +103,7 @@ export function createApp(deps: HubDeps) {
   app.route('/', structureRoutes(deps));
   app.route('/', employeeRoutes(deps));
   app.route('/', faceRoutes(deps));
+  app.route('/', leaveRoutes(deps));
   app.route('/', adminRoutes(deps));
   app.route('/', deviceRoutes(deps));
   app.route('/', syncRoutes(deps));

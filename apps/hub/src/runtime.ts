@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app';
 import type { HubConfig } from './config';
 import type { HubDeps } from './deps';
+import { handleAccrueLeave } from './jobs/leave-accrual';
 import { QUEUES, startJobQueue } from './jobs/queue';
 import { createLogger } from './logger';
 import { createAccessTokenSigner, loadSigningJwk } from './security/access-tokens';
@@ -77,6 +78,7 @@ export async function startRuntime(
         {
           [QUEUES.deliverMail]: ({ mailId }) => mail.deliver(mailId),
           [QUEUES.sweepMail]: () => mail.sweep(),
+          [QUEUES.accrueLeave]: async () => void (await handleAccrueLeave(deps)),
         },
         log,
         { runWorkers: config.runJobs },

@@ -11,11 +11,14 @@ export const QUEUES = {
   deliverMail: 'deliver-mail',
   /** Sweep the outbox for mail whose delivery job was lost (e.g. the process died after commit). */
   sweepMail: 'sweep-mail',
+  /** Credit leave accruals for ended periods and expire carry-over above the caps (see leave-accrual.ts). */
+  accrueLeave: 'accrue-leave',
 } as const;
 
 export type JobHandlers = {
   [QUEUES.deliverMail]: (data: { mailId: string }) => Promise<void>;
   [QUEUES.sweepMail]: () => Promise<void>;
+  [QUEUES.accrueLeave]: () => Promise<void>;
 };
 
 export interface JobQueue {
@@ -39,6 +42,8 @@ export async function startJobQueue(
   // Mail: a few retries with exponential backoff; an SMTP outage longer than that is caught by the sweep.
   await boss.createQueue(QUEUES.deliverMail, { retryLimit: 5, retryDelay: 10, retryBackoff: true });
   await boss.createQueue(QUEUES.sweepMail, { retryLimit: 0 });
+  // Leave accrual is idempotent, so a failed run simply waits for the next hourly one.
+  await boss.createQueue(QUEUES.accrueLeave, { retryLimit: 0 });
 
   if (options.runWorkers) {
     await boss.work<{ mailId: string }>(QUEUES.deliverMail, { batchSize: 1 }, async ([job]) => {
@@ -48,6 +53,11 @@ export async function startJobQueue(
       await handlers[QUEUES.sweepMail]();
     });
     await boss.schedule(QUEUES.sweepMail, '* * * * *');
+    await boss.work(QUEUES.accrueLeave, { batchSize: 1 }, async () => {
+      await handlers[QUEUES.accrueLeave]();
+    });
+    // Hourly, so each org's period end is credited within the hour whatever its time zone.
+    await boss.schedule(QUEUES.accrueLeave, '17 * * * *');
   }
 
   return {

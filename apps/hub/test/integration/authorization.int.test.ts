@@ -45,6 +45,24 @@ const MATRIX: Record<string, TPermission | 'member'> = {
   'GET /api/orgs/:orgId/devices/:deviceId': 'devices.read',
   'PATCH /api/orgs/:orgId/devices/:deviceId': 'devices.write',
   'POST /api/orgs/:orgId/devices/:deviceId/revoke': 'devices.write',
+  'GET /api/orgs/:orgId/leave-types': 'member',
+  'POST /api/orgs/:orgId/leave-types': 'leave.write',
+  'PATCH /api/orgs/:orgId/leave-types/:leaveTypeId': 'leave.write',
+  'DELETE /api/orgs/:orgId/leave-types/:leaveTypeId': 'leave.write',
+  'GET /api/orgs/:orgId/leave-requests': 'leave.read',
+  'POST /api/orgs/:orgId/leave-requests': 'leave.approve',
+  // Own requests, or those in the caller's scope (checked in the service).
+  'GET /api/orgs/:orgId/leave-requests/:leaveRequestId': 'member',
+  'POST /api/orgs/:orgId/leave-requests/:leaveRequestId/approve': 'leave.approve',
+  'POST /api/orgs/:orgId/leave-requests/:leaveRequestId/reject': 'leave.approve',
+  // The requester withdraws; an approver cancels approved leave (checked in the service).
+  'POST /api/orgs/:orgId/leave-requests/:leaveRequestId/cancel': 'member',
+  'GET /api/orgs/:orgId/me/leave-requests': 'member',
+  'POST /api/orgs/:orgId/me/leave-requests': 'member',
+  'GET /api/orgs/:orgId/me/leave-balances': 'member',
+  'GET /api/orgs/:orgId/employees/:employeeId/leave-balances': 'leave.read',
+  'GET /api/orgs/:orgId/employees/:employeeId/leave-ledger': 'leave.read',
+  'POST /api/orgs/:orgId/employees/:employeeId/leave-adjustments': 'leave.write',
   'GET /api/orgs/:orgId/reports/hours': 'reports.read',
   'GET /api/orgs/:orgId/reports/overtime': 'reports.read',
   'GET /api/orgs/:orgId/reports/attendance': 'reports.read',
@@ -93,6 +111,8 @@ beforeAll(async () => {
   // Ids that need no real object: an allowed call may answer 404, which is not a permission failure.
   ids.tokenId = '0190a000-0000-7000-8000-0000000000aa';
   ids.deviceId = '0190a000-0000-7000-8000-0000000000bb';
+  ids.leaveTypeId = '0190a000-0000-7000-8000-0000000000cc';
+  ids.leaveRequestId = '0190a000-0000-7000-8000-0000000000dd';
   ids.templateId = '0190a000-0000-7000-8000-0000000000cc';
 });
 afterAll(async () => {
@@ -121,6 +141,19 @@ function probeBody(method: string, path: string): unknown {
   if (path.endsWith('/employees')) return { code: `P-${Date.now()}`, name: 'Probe' };
   if (path.endsWith('/enrollment-tokens')) return { siteId: ids.siteId, expiresInHours: 24, maxUses: 1 };
   if (path.endsWith('/revoke')) return {};
+  if (path.endsWith('/me/leave-requests'))
+    return { leaveTypeId: ids.leaveTypeId, startDate: '2026-06-01', endDate: '2026-06-01' };
+  if (path.endsWith('/leave-requests'))
+    return {
+      employeeId: ids.employeeId,
+      leaveTypeId: ids.leaveTypeId,
+      startDate: '2026-06-01',
+      endDate: '2026-06-01',
+    };
+  if (path.endsWith('/leave-requests/:leaveRequestId/reject')) return { note: 'Probe' };
+  if (path.includes('/leave-requests/:leaveRequestId/')) return {};
+  if (path.endsWith('/leave-adjustments'))
+    return { leaveTypeId: ids.leaveTypeId, minutes: 60, note: 'Probe' };
   if (path.endsWith('/face-consent'))
     return { textVersion: 'v1', text: 'Probe consent text', method: 'in_person' };
   // Not an image: an allowed caller gets a consent conflict or per-photo verdicts, never a stored template.

@@ -37,7 +37,24 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
   const device = await hub.request('POST', '/api/devices/register', {
     body: registrationBody(enrollment.body.token, createKeyPair().publicJwk, `Kiosk ${key}`),
   });
-  for (const response of [department, site, role, invitation, employee, enrollment, device])
+  const leaveType = await as('POST', '/leave-types', { name: `Leave ${key}`, allowNegativeBalance: true });
+  const leaveRequest = await as('POST', '/leave-requests', {
+    employeeId: employee.body.id,
+    leaveTypeId: leaveType.body.id,
+    startDate: '2026-06-01',
+    endDate: '2026-06-02',
+  });
+  for (const response of [
+    department,
+    site,
+    role,
+    invitation,
+    employee,
+    enrollment,
+    device,
+    leaveType,
+    leaveRequest,
+  ])
     expect(response.status).toBe(201);
   ids[key] = {
     orgId: owner.orgId,
@@ -49,6 +66,8 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
     employeeId: employee.body.id,
     tokenId: enrollment.body.id,
     deviceId: device.body.deviceId,
+    leaveTypeId: leaveType.body.id,
+    leaveRequestId: leaveRequest.body.id,
     // No template needs to exist: another org's (or no) template id must answer the same 404.
     templateId: '0190a000-0000-7000-8000-0000000000cc',
   };
@@ -76,6 +95,24 @@ function validBody(method: string, path: string): unknown {
   if (path.endsWith('/employees')) return { code: 'PROBE', name: 'Probe' };
   if (path.endsWith('/employees/:employeeId')) return { name: 'Probe' };
   if (path.endsWith('/revoke')) return undefined;
+  if (path.endsWith('/me/leave-requests'))
+    return {
+      leaveTypeId: '0190a000-0000-7000-8000-000000000003',
+      startDate: '2026-06-01',
+      endDate: '2026-06-01',
+    };
+  if (path.endsWith('/leave-requests'))
+    return {
+      employeeId: '0190a000-0000-7000-8000-000000000004',
+      leaveTypeId: '0190a000-0000-7000-8000-000000000003',
+      startDate: '2026-06-01',
+      endDate: '2026-06-01',
+    };
+  if (path.endsWith('/leave-requests/:leaveRequestId/reject')) return { note: 'Probe' };
+  if (path.includes('/leave-requests/:leaveRequestId/')) return {};
+  if (path.endsWith('/leave-adjustments'))
+    return { leaveTypeId: '0190a000-0000-7000-8000-000000000003', minutes: 60, note: 'Probe' };
+  if (/\/leave-types(\/:\w+)?$/.test(path)) return { name: 'Probe' };
   if (path.endsWith('/face-consent'))
     return { textVersion: 'v1', text: 'Probe consent text', method: 'in_person' };
   if (path.endsWith('/face-templates')) return { photos: [{ data: 'cHJvYmU=' }] };

@@ -9,3 +9,4 @@ export * from './faces';
 export * from './schedules';
 export * from './policies';
 export * from './reports';
+export * from './leave';

@@ -17,3 +17,4 @@ export * from './scheduling';
 export * from './policies';
 export * from './projection';
 export * from './reports';
+export * from './leave';

@@ -1,0 +1,394 @@
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../client';
+import { employees } from '../schema/employees';
+import { leaveLedger, leaveRequests, leaveTypes } from '../schema/leave';
+import { rowsOf } from './rows';
+
+export type LeaveTypeRow = typeof leaveTypes.$inferSelect;
+export type NewLeaveType = Omit<typeof leaveTypes.$inferInsert, 'id' | 'updatedAt' | 'deletedAt'>;
+export type LeaveTypeChanges = Partial<Omit<NewLeaveType, 'orgId' | 'createdAt'>> & { deletedAt?: Date };
+export type LeaveRequestRow = typeof leaveRequests.$inferSelect;
+export type NewLeaveRequest = Omit<typeof leaveRequests.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
+export type LeaveRequestStatus = LeaveRequestRow['status'];
+export type LeaveLedgerRow = typeof leaveLedger.$inferSelect;
+export type NewLeaveLedgerLine = Omit<typeof leaveLedger.$inferInsert, 'id' | 'createdAt'>;
+
+/** Live leave types (and deleted ones when asked) in name order. */
+export async function listLeaveTypes(
+  db: Database,
+  params: { orgId: string; includeDeleted?: boolean },
+): Promise<LeaveTypeRow[]> {
+  return db
+    .select()
+    .from(leaveTypes)
+    .where(
+      and(
+        eq(leaveTypes.orgId, params.orgId),
+        params.includeDeleted ? undefined : isNull(leaveTypes.deletedAt),
+      ),
+    )
+    .orderBy(asc(leaveTypes.name), asc(leaveTypes.id));
+}
+
+export async function findLeaveType(
+  db: Database,
+  params: { orgId: string; leaveTypeId: string; includeDeleted?: boolean },
+) {
+  const [row] = await db
+    .select()
+    .from(leaveTypes)
+    .where(
+      and(
+        eq(leaveTypes.orgId, params.orgId),
+        eq(leaveTypes.id, params.leaveTypeId),
+        params.includeDeleted ? undefined : isNull(leaveTypes.deletedAt),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+export async function createLeaveType(db: Database, params: NewLeaveType): Promise<LeaveTypeRow> {
+  const [row] = await db.insert(leaveTypes).values(params).returning();
+  return row!;
+}
+
+export async function updateLeaveType(
+  db: Database,
+  params: { orgId: string; leaveTypeId: string; changes: LeaveTypeChanges },
+) {
+  const [row] = await db
+    .update(leaveTypes)
+    .set(params.changes)
+    .where(
+      and(
+        eq(leaveTypes.orgId, params.orgId),
+        eq(leaveTypes.id, params.leaveTypeId),
+        isNull(leaveTypes.deletedAt),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/**
+ * Serialises leave changes of one employee until the transaction ends, so two concurrent requests
+ * cannot both pass the overlap and balance checks.
+ */
+export async function lockEmployeeLeave(db: Database, params: { orgId: string; employeeId: string }) {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`leave:${params.employeeId}`}, 0))`);
+}
+
+/** One accrual run per org at a time: the carry-over expiry check reads what it then writes. */
+export async function lockOrgLeaveAccrual(db: Database, params: { orgId: string }) {
+  await db.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`leave-accrual:${params.orgId}`}, 0))`,
+  );
+}
+
+export interface ListLeaveRequestsParams {
+  orgId: string;
+  limit: number;
+  /** Keyset position: the id of the last row of the previous page (newest first). */
+  beforeId?: string | undefined;
+  /** Null: the whole org. */
+  employeeIds: string[] | null;
+  status?: LeaveRequestStatus | undefined;
+  leaveTypeId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** Newest first (ids are time-ordered UUIDv7), one extra row to tell whether another page exists. */
+export async function listLeaveRequests(
+  db: Database,
+  params: ListLeaveRequestsParams,
+): Promise<LeaveRequestRow[]> {
+  if (params.employeeIds?.length === 0) return [];
+  const conditions: (SQL | undefined)[] = [
+    eq(leaveRequests.orgId, params.orgId),
+    params.employeeIds ? inArray(leaveRequests.employeeId, params.employeeIds) : undefined,
+    params.status ? eq(leaveRequests.status, params.status) : undefined,
+    params.leaveTypeId ? eq(leaveRequests.leaveTypeId, params.leaveTypeId) : undefined,
+    params.from ? gte(leaveRequests.endDate, params.from) : undefined,
+    params.to ? lte(leaveRequests.startDate, params.to) : undefined,
+    params.beforeId ? lt(leaveRequests.id, params.beforeId) : undefined,
+  ];
+  return db
+    .select()
+    .from(leaveRequests)
+    .where(and(...conditions))
+    .orderBy(desc(leaveRequests.id))
+    .limit(params.limit + 1);
+}
+
+export async function findLeaveRequest(db: Database, params: { orgId: string; leaveRequestId: string }) {
+  const [row] = await db
+    .select()
+    .from(leaveRequests)
+    .where(and(eq(leaveRequests.orgId, params.orgId), eq(leaveRequests.id, params.leaveRequestId)))
+    .limit(1);
+  return row;
+}
+
+/** A pending or approved request of the employee that shares at least one date with start…end. */
+export async function findOverlappingLeaveRequest(
+  db: Database,
+  params: { orgId: string; employeeId: string; startDate: string; endDate: string },
+) {
+  const [row] = await db
+    .select()
+    .from(leaveRequests)
+    .where(
+      and(
+        eq(leaveRequests.orgId, params.orgId),
+        eq(leaveRequests.employeeId, params.employeeId),
+        inArray(leaveRequests.status, ['pending', 'approved']),
+        lte(leaveRequests.startDate, params.endDate),
+        gte(leaveRequests.endDate, params.startDate),
+      ),
+    )
+    .orderBy(asc(leaveRequests.startDate))
+    .limit(1);
+  return row;
+}
+
+export async function createLeaveRequest(db: Database, params: NewLeaveRequest): Promise<LeaveRequestRow> {
+  const [row] = await db.insert(leaveRequests).values(params).returning();
+  return row!;
+}
+
+/**
+ * Moves a request out of `fromStatus`. Answers undefined when it is no longer in that status, so a
+ * decision made twice (even at the same moment) changes nothing the second time.
+ */
+export async function transitionLeaveRequest(
+  db: Database,
+  params: {
+    orgId: string;
+    leaveRequestId: string;
+    fromStatus: LeaveRequestStatus;
+    changes: Pick<Partial<LeaveRequestRow>, 'status' | 'decidedByUserId' | 'decidedAt' | 'decisionNote'>;
+  },
+) {
+  const [row] = await db
+    .update(leaveRequests)
+    .set(params.changes)
+    .where(
+      and(
+        eq(leaveRequests.orgId, params.orgId),
+        eq(leaveRequests.id, params.leaveRequestId),
+        eq(leaveRequests.status, params.fromStatus),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+export async function insertLeaveLedgerLines(
+  db: Database,
+  lines: NewLeaveLedgerLine[],
+): Promise<LeaveLedgerRow[]> {
+  if (lines.length === 0) return [];
+  // Accruals are unique per (employee, type, period): a second run of the job adds nothing.
+  return db.insert(leaveLedger).values(lines).onConflictDoNothing().returning();
+}
+
+/** Ledger lines in effective-date order (then creation order), one extra row for paging. */
+export async function listLeaveLedger(
+  db: Database,
+  params: {
+    orgId: string;
+    employeeId: string;
+    leaveTypeId?: string | undefined;
+    limit: number;
+    after?: { effectiveDate: string; id: string } | undefined;
+  },
+): Promise<LeaveLedgerRow[]> {
+  return db
+    .select()
+    .from(leaveLedger)
+    .where(
+      and(
+        eq(leaveLedger.orgId, params.orgId),
+        eq(leaveLedger.employeeId, params.employeeId),
+        params.leaveTypeId ? eq(leaveLedger.leaveTypeId, params.leaveTypeId) : undefined,
+        params.after
+          ? or(
+              sql`${leaveLedger.effectiveDate} > ${params.after.effectiveDate}`,
+              and(
+                eq(leaveLedger.effectiveDate, params.after.effectiveDate),
+                sql`${leaveLedger.id} > ${params.after.id}`,
+              ),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(leaveLedger.effectiveDate), asc(leaveLedger.id))
+    .limit(params.limit + 1);
+}
+
+export interface LeaveLedgerSums {
+  leaveTypeId: string;
+  accrued: number;
+  usage: number;
+  adjusted: number;
+  expired: number;
+  pending: number;
+}
+
+/** Per leave type: ledger sums by kind (signed) and the minutes of pending requests. */
+export async function sumLeaveBalances(
+  db: Database,
+  params: { orgId: string; employeeId: string },
+): Promise<LeaveLedgerSums[]> {
+  const result = await db.execute(sql`
+    select leave_type_id,
+           sum(case when source = 'accrual' then minutes else 0 end)::int as accrued,
+           sum(case when source = 'usage' then minutes else 0 end)::int as usage,
+           sum(case when source = 'adjustment' then minutes else 0 end)::int as adjusted,
+           sum(case when source = 'carry_over_expiry' then minutes else 0 end)::int as expired,
+           sum(case when source = 'pending' then minutes else 0 end)::int as pending
+      from (
+        select leave_type_id, kind as source, minutes from leave_ledger
+         where org_id = ${params.orgId} and employee_id = ${params.employeeId}
+        union all
+        select leave_type_id, 'pending', total_minutes from leave_requests
+         where org_id = ${params.orgId} and employee_id = ${params.employeeId} and status = 'pending'
+      ) lines
+     group by leave_type_id
+  `);
+  return rowsOf<{
+    leave_type_id: string;
+    accrued: number;
+    usage: number;
+    adjusted: number;
+    expired: number;
+    pending: number;
+  }>(result).map((row) => ({
+    leaveTypeId: row.leave_type_id,
+    accrued: row.accrued,
+    usage: row.usage,
+    adjusted: row.adjusted,
+    expired: row.expired,
+    pending: row.pending,
+  }));
+}
+
+/**
+ * Employees who were employed during part of start…end (hired on or before its end, not terminated
+ * before its start) and are not deleted: who earns an accrual for that period.
+ */
+export async function listEmployeeIdsEmployedDuring(
+  db: Database,
+  params: { orgId: string; startDate: string; endDate: string },
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: employees.id })
+    .from(employees)
+    .where(
+      and(
+        eq(employees.orgId, params.orgId),
+        isNull(employees.deletedAt),
+        or(isNull(employees.hireDate), lte(employees.hireDate, params.endDate)),
+        or(isNull(employees.terminationDate), gte(employees.terminationDate, params.startDate)),
+      ),
+    );
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Balances above `capMinutes` at the end of a year (ledger lines effective on or before `yearEnd`),
+ * for employees who have no expiry line for `expiryDate` yet.
+ */
+export async function listBalancesAboveCap(
+  db: Database,
+  params: { orgId: string; leaveTypeId: string; yearEnd: string; expiryDate: string; capMinutes: number },
+): Promise<{ employeeId: string; balanceMinutes: number }[]> {
+  const result = await db.execute(sql`
+    select employee_id, sum(minutes)::int as balance
+      from leave_ledger l
+     where l.org_id = ${params.orgId} and l.leave_type_id = ${params.leaveTypeId}
+       and l.effective_date <= ${params.yearEnd}
+       and not exists (
+         select 1 from leave_ledger e
+          where e.org_id = l.org_id and e.employee_id = l.employee_id and e.leave_type_id = l.leave_type_id
+            and e.kind = 'carry_over_expiry' and e.period_start = ${params.expiryDate})
+     group by employee_id
+    having sum(minutes) > ${params.capMinutes}
+  `);
+  return rowsOf<{ employee_id: string; balance: number }>(result).map((row) => ({
+    employeeId: row.employee_id,
+    balanceMinutes: row.balance,
+  }));
+}
+
+/** Every org with a live leave type that accrues or caps carry-over (read outside any org scope). */
+export async function listOrgIdsWithLeavePolicies(db: Database): Promise<string[]> {
+  const result = await db.execute(sql`
+    select distinct t.org_id from leave_types t
+      join organizations o on o.id = t.org_id and o.status = 'active'
+     where t.deleted_at is null
+       and (t.accrual_minutes_per_period > 0 or t.carry_over_cap_minutes is not null)
+  `);
+  return rowsOf<{ org_id: string }>(result).map((row) => row.org_id);
+}
+
+/**
+ * Who decides this employee's leave, for the "new request" mail: the managers of the employee's
+ * department and its parent departments and of the teams they belong to; with none, the org's
+ * owners and admins.
+ */
+export async function listLeaveApproverEmails(
+  db: Database,
+  params: { orgId: string; employeeId: string },
+): Promise<string[]> {
+  const result = await db.execute(sql`
+    with recursive chain as (
+      select d.id, d.parent_id, d.manager_user_id from departments d
+        join employees e on e.org_id = d.org_id and e.department_id = d.id
+       where e.org_id = ${params.orgId} and e.id = ${params.employeeId} and d.deleted_at is null
+      union
+      select p.id, p.parent_id, p.manager_user_id from departments p
+        join chain c on p.id = c.parent_id
+       where p.org_id = ${params.orgId} and p.deleted_at is null
+    ),
+    managers as (
+      select manager_user_id as user_id from chain where manager_user_id is not null
+      union
+      select t.manager_user_id from teams t
+        join team_members tm on tm.org_id = t.org_id and tm.team_id = t.id
+       where t.org_id = ${params.orgId} and tm.employee_id = ${params.employeeId}
+         and t.deleted_at is null and t.manager_user_id is not null
+    ),
+    approvers as (
+      select user_id from managers
+      union
+      select m.user_id from memberships m
+       where m.org_id = ${params.orgId} and m.role in ('owner', 'admin')
+         and not exists (select 1 from managers)
+    )
+    select distinct u.email from users u join approvers a on a.user_id = u.id
+      join memberships m on m.org_id = ${params.orgId} and m.user_id = u.id
+     order by u.email
+  `);
+  return rowsOf<{ email: string }>(result).map((row) => row.email);
+}
+
+/** Where to tell an employee about their leave: their own address, else their linked account's. */
+export async function findEmployeeNotificationEmail(
+  db: Database,
+  params: { orgId: string; employeeId: string },
+): Promise<string | null> {
+  const result = await db.execute(sql`
+    select coalesce(e.email, u.email) as email from employees e
+      left join users u on u.id = e.user_id
+     where e.org_id = ${params.orgId} and e.id = ${params.employeeId}
+  `);
+  return rowsOf<{ email: string | null }>(result)[0]?.email ?? null;
+}
+
+export async function findUserEmail(db: Database, params: { userId: string }): Promise<string | null> {
+  const result = await db.execute(sql`select email from users where id = ${params.userId}`);
+  return rowsOf<{ email: string }>(result)[0]?.email ?? null;
+}
