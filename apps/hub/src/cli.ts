@@ -12,6 +12,7 @@ import { ConfigError, loadConfig, processEnvironment, type HubConfig } from './c
 import { generateSigningJwk } from './security/access-tokens';
 import { assertPasswordAcceptable, hashPassword } from './security/passwords';
 import { seedDemo } from './services/demo.service';
+import { drainProjectionQueue, recomputeAll } from './services/projection.service';
 import { startRuntime } from './runtime';
 
 const USAGE = `Usage: pnpm hub <command> [options]
@@ -23,6 +24,11 @@ Commands:
                                   Without --password, HUB_SUPERADMIN_PASSWORD is read.
   seed-demo                       Create a demo organisation with people, sites and departments
                                   (not in production). Prints how to log in.
+  project (--all | --org ID) [--from DATE --to DATE] [--batch N] [--concurrency N]
+                                  Recompute work days, entries and exceptions of every live
+                                  employee (all orgs, or one) from their punches; dates default to
+                                  each org's first to last punch. Prints a JSON summary.
+  project --queue                 Drain the projection queue now (what the job does every few seconds).
   generate-signing-key            Print a new Ed25519 private key (JWK) for HUB_SIGNING_KEY.
   help                            Show this text.
 
@@ -105,6 +111,71 @@ async function runSeedDemo(config: HubConfig) {
   }
 }
 
+async function runProject(config: HubConfig, args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      all: { type: 'boolean' },
+      org: { type: 'string' },
+      queue: { type: 'boolean' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      batch: { type: 'string' },
+      concurrency: { type: 'string' },
+    },
+  });
+  const isDate = (value: string | undefined) => value === undefined || /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const isCount = (value: string | undefined) => value === undefined || /^[1-9]\d{0,3}$/.test(value);
+  const problems = [
+    ...(values.all || values.org || values.queue ? [] : ['expected --all, --org ID or --queue']),
+    ...(values.all && values.org ? ['--all and --org exclude each other'] : []),
+    ...(values.org && !/^[0-9a-f-]{36}$/i.test(values.org) ? ['--org: expected an organization id'] : []),
+    ...(isDate(values.from) && isDate(values.to) ? [] : ['--from/--to: expected YYYY-MM-DD']),
+    ...((values.from === undefined) !== (values.to === undefined) ? ['--from and --to go together'] : []),
+    ...(isCount(values.batch) && isCount(values.concurrency)
+      ? []
+      : ['--batch/--concurrency: expected 1 to 9999']),
+  ];
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+
+  const connection = await openFromConfig(config);
+  try {
+    await migrateDatabase(connection);
+    const now = () => new Date();
+    const started = performance.now();
+    if (values.queue) {
+      const result = await drainProjectionQueue(
+        connection.db,
+        { now },
+        { timeBudgetMs: Number.MAX_SAFE_INTEGER },
+      );
+      console.log(JSON.stringify({ ...result, seconds: Math.round(performance.now() - started) / 1000 }));
+      return;
+    }
+    const result = await recomputeAll(
+      connection.db,
+      { now },
+      {
+        orgId: values.org,
+        fromDate: values.from,
+        toDate: values.to,
+        ...(values.batch ? { batchSize: Number(values.batch) } : {}),
+        ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+      },
+    );
+    console.log(
+      JSON.stringify({
+        ...result,
+        failed: result.failed.length,
+        seconds: Math.round(performance.now() - started) / 1000,
+      }),
+    );
+    for (const failure of result.failed) console.error(`${failure.employeeId}: ${failure.message}`);
+  } finally {
+    await connection.close();
+  }
+}
+
 export async function runCli(
   argv: string[],
   env: Record<string, string | undefined> = processEnvironment(),
@@ -123,6 +194,7 @@ export async function runCli(
     if (command === 'migrate') await migrate(config);
     else if (command === 'create-superadmin') await createSuperadmin(config, args, env);
     else if (command === 'seed-demo') await runSeedDemo(config);
+    else if (command === 'project') await runProject(config, args);
     else throw new UsageError(`Unknown command "${command}".\n\n${USAGE}`);
     return 0;
   } catch (error) {

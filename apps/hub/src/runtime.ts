@@ -10,6 +10,7 @@ import { createApp } from './app';
 import type { HubConfig } from './config';
 import type { HubDeps } from './deps';
 import { handleAccrueLeave } from './jobs/leave-accrual';
+import { handleProjectQueuedTime } from './jobs/projection';
 import { QUEUES, startJobQueue } from './jobs/queue';
 import { createLogger } from './logger';
 import { createAccessTokenSigner, loadSigningJwk } from './security/access-tokens';
@@ -78,6 +79,7 @@ export async function startRuntime(
         {
           [QUEUES.deliverMail]: ({ mailId }) => mail.deliver(mailId),
           [QUEUES.sweepMail]: () => mail.sweep(),
+          [QUEUES.projectTime]: async () => void (await handleProjectQueuedTime(deps)),
           [QUEUES.accrueLeave]: async () => void (await handleAccrueLeave(deps)),
         },
         log,

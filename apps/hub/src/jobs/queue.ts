@@ -3,14 +3,18 @@
  * schedules, and the same code on a real server and on embedded PGlite.
  */
 import type { DatabaseConnection } from '@clockface/db-hub';
+import { hasQueuedProjections } from '@clockface/db-hub/queries';
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { Logger } from 'pino';
+import { PROJECTION_POLL_INTERVAL_MS } from './projection';
 
 export const QUEUES = {
   /** Deliver one outbox email. */
   deliverMail: 'deliver-mail',
   /** Sweep the outbox for mail whose delivery job was lost (e.g. the process died after commit). */
   sweepMail: 'sweep-mail',
+  /** Drain projection_queue: punches and corrections become work days, entries and exceptions. */
+  projectTime: 'project-time',
   /** Credit leave accruals for ended periods and expire carry-over above the caps (see leave-accrual.ts). */
   accrueLeave: 'accrue-leave',
 } as const;
@@ -18,11 +22,14 @@ export const QUEUES = {
 export type JobHandlers = {
   [QUEUES.deliverMail]: (data: { mailId: string }) => Promise<void>;
   [QUEUES.sweepMail]: () => Promise<void>;
+  [QUEUES.projectTime]: () => Promise<void>;
   [QUEUES.accrueLeave]: () => Promise<void>;
 };
 
 export interface JobQueue {
   deliverMail(mailId: string): Promise<void>;
+  /** Ask for a projection run now (after a web punch), instead of at the next poll. */
+  requestProjection(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,6 +49,10 @@ export async function startJobQueue(
   // Mail: a few retries with exponential backoff; an SMTP outage longer than that is caught by the sweep.
   await boss.createQueue(QUEUES.deliverMail, { retryLimit: 5, retryDelay: 10, retryBackoff: true });
   await boss.createQueue(QUEUES.sweepMail, { retryLimit: 0 });
+  // At most one drain queued and one running ('stately'): a burst of requests is one run, and a
+  // failed run needs no retry because its work stays in projection_queue for the next one.
+  await boss.createQueue(QUEUES.projectTime, { policy: 'stately', retryLimit: 0 });
+  let projectionPoll: ReturnType<typeof setInterval> | undefined;
   // Leave accrual is idempotent, so a failed run simply waits for the next hourly one.
   await boss.createQueue(QUEUES.accrueLeave, { retryLimit: 0 });
 
@@ -53,6 +64,17 @@ export async function startJobQueue(
       await handlers[QUEUES.sweepMail]();
     });
     await boss.schedule(QUEUES.sweepMail, '* * * * *');
+    await boss.work(QUEUES.projectTime, { batchSize: 1 }, async () => {
+      await handlers[QUEUES.projectTime]();
+    });
+    // The cron is the safety net; the poll makes new punches count within seconds.
+    await boss.schedule(QUEUES.projectTime, '* * * * *');
+    projectionPoll = setInterval(() => {
+      hasQueuedProjections(connection.db)
+        .then((hasWork) => (hasWork ? boss.send(QUEUES.projectTime, {}) : null))
+        .catch((error: unknown) => log.warn({ err: error }, 'projection poll failed; the cron still runs'));
+    }, PROJECTION_POLL_INTERVAL_MS);
+    projectionPoll.unref();
     await boss.work(QUEUES.accrueLeave, { batchSize: 1 }, async () => {
       await handlers[QUEUES.accrueLeave]();
     });
@@ -64,7 +86,11 @@ export async function startJobQueue(
     async deliverMail(mailId) {
       await boss.send(QUEUES.deliverMail, { mailId });
     },
+    async requestProjection() {
+      await boss.send(QUEUES.projectTime, {});
+    },
     async stop() {
+      clearInterval(projectionPoll);
       await boss.stop({ graceful: true, timeout: 5_000 });
     },
   };

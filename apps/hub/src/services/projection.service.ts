@@ -9,10 +9,12 @@
  * time and wants the result at once (an approved correction) calls `recomputeEmployee` itself.
  */
 import { AppError } from '@clockface/core';
-import type { Database } from '@clockface/db-hub';
+import { withOrgScope, type Database } from '@clockface/db-hub';
 import {
   claimProjections,
   completeClaimedProjections,
+  listEventSpans,
+  listProjectableEmployees,
   loadAdjustmentsByIds,
   loadAdjustmentsInWindows,
   loadApprovedLeave,
@@ -482,28 +484,112 @@ export async function drainProjectionQueue(
       const claimed = await claimProjections(tx, { limit: batchSize, orgId: options.orgId });
       if (claimed.length === 0) return 0;
       const asOf = context.now();
-      const done: ClaimedProjection[] = [];
       for (const [orgId, rows] of groupBy(claimed.map((row) => [row.orgId, row] as const))) {
-        const outcome = await recomputeEmployees(tx, {
-          orgId,
-          ranges: rows.map((row) => clampRange(row)),
-          asOf,
-          wholeWeeks: true,
+        // The claim spans orgs (owner role); each org's work then runs confined to that org by RLS.
+        // The scope lasts to the end of the transaction, and the next org's scope replaces it.
+        await withOrgScope(tx, orgId, async (scoped) => {
+          const outcome = await recomputeEmployees(scoped, {
+            orgId,
+            ranges: rows.map((row) => clampRange(row)),
+            asOf,
+            wholeWeeks: true,
+          });
+          const failedIds = new Set(outcome.failed.map((failure) => failure.employeeId));
+          for (const failure of outcome.failed)
+            context.log?.error({ orgId, ...failure }, 'projection refused an employee’s events; left queued');
+          result.employees += rows.length - failedIds.size;
+          result.failed += failedIds.size;
+          await completeClaimedProjections(
+            scoped,
+            rows.filter((row) => !failedIds.has(row.employeeId)),
+          );
         });
-        const failedIds = new Set(outcome.failed.map((failure) => failure.employeeId));
-        for (const failure of outcome.failed)
-          context.log?.error({ orgId, ...failure }, 'projection refused an employee’s events; left queued');
-        result.employees += rows.length - failedIds.size;
-        result.failed += failedIds.size;
-        done.push(...rows.filter((row) => !failedIds.has(row.employeeId)));
       }
-      await completeClaimedProjections(tx, done);
       return claimed.length;
     });
     if (claimedCount === 0) return result;
     result.batches += 1;
   }
 }
+
+export interface RecomputeAllOptions {
+  /** Only this org; every org otherwise. */
+  orgId?: string | undefined;
+  /** Inclusive local dates; default: each org's first to last punch. */
+  fromDate?: string | undefined;
+  toDate?: string | undefined;
+  /** Employees per transaction. */
+  batchSize?: number;
+  /** Batches in flight: one projects in Node while another waits on Postgres. */
+  concurrency?: number;
+  onProgress?: (progress: { batchesDone: number; batches: number }) => void;
+}
+
+/**
+ * Recomputes every live employee (of one org or all) over the whole span of their org's punches, or
+ * the given dates: after a policy change that predates the queue, a restore, or to measure. Each
+ * batch is its own org-scoped transaction; spans longer than a year are done a year at a time.
+ */
+export async function recomputeAll(
+  db: Database,
+  context: { now: () => Date },
+  options: RecomputeAllOptions = {},
+): Promise<RecomputeResult & { batches: number }> {
+  const batchSize = options.batchSize ?? DEFAULT_DRAIN_BATCH_SIZE;
+  const spans = new Map(
+    (await listEventSpans(db, { orgId: options.orgId })).map((span) => [span.orgId, span]),
+  );
+  const employees = await listProjectableEmployees(db, { orgId: options.orgId });
+  const tasks: { orgId: string; ranges: ProjectedRange[] }[] = [];
+  for (const [orgId, rows] of groupBy(employees.map((row) => [row.orgId, row.employeeId] as const))) {
+    const span = spans.get(orgId);
+    const fromDate = options.fromDate ?? span?.fromDate;
+    const toDate = options.toDate ?? span?.toDate;
+    if (!fromDate || !toDate) continue;
+    for (let start = fromDate; start <= toDate; start = addDays(start, YEAR_CHUNK_DAYS)) {
+      const end = minOf([addDays(start, YEAR_CHUNK_DAYS - 1), toDate]);
+      for (let index = 0; index < rows.length; index += batchSize) {
+        tasks.push({
+          orgId,
+          ranges: rows
+            .slice(index, index + batchSize)
+            .map((employeeId) => ({ employeeId, fromDate: start, toDate: end })),
+        });
+      }
+    }
+  }
+  const total: RecomputeResult & { batches: number } = {
+    employees: 0,
+    days: 0,
+    entries: 0,
+    exceptions: 0,
+    failed: [],
+    batches: tasks.length,
+  };
+  const asOf = context.now();
+  let next = 0;
+  let batchesDone = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++]!;
+      const result = await withOrgScope(db, task.orgId, (tx) =>
+        recomputeEmployees(tx, { orgId: task.orgId, ranges: task.ranges, asOf }),
+      );
+      total.employees += result.employees;
+      total.days += result.days;
+      total.entries += result.entries;
+      total.exceptions += result.exceptions;
+      total.failed.push(...result.failed);
+      batchesDone += 1;
+      options.onProgress?.({ batchesDone, batches: tasks.length });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+  return total;
+}
+
+/** Full recomputations go a year at a time (within MAX_RECOMPUTE_DAYS). */
+const YEAR_CHUNK_DAYS = 366;
 
 /**
  * A queue row's range as one recomputation: ranges longer than MAX_RECOMPUTE_DAYS (a kiosk that

@@ -460,3 +460,29 @@ export async function hasPendingProjection(
   `);
   return rowsOf(result).length > 0;
 }
+
+/** Whether any projection is queued, in any org (the job's poll; owner role). */
+export async function hasQueuedProjections(db: Database): Promise<boolean> {
+  const result = await db.execute(sql`select exists (select 1 from projection_queue) as "hasWork"`);
+  return rowsOf<{ hasWork: boolean }>(result)[0]?.hasWork === true;
+}
+
+/**
+ * Each org's first and last punch as local dates in the org's zone, widened by a day each side
+ * (sites in other zones): the span a full recomputation covers.
+ */
+export async function listEventSpans(
+  db: Database,
+  params: { orgId?: string | undefined },
+): Promise<{ orgId: string; fromDate: string; toDate: string }[]> {
+  const result = await db.execute(sql`
+    select o.id as "orgId",
+           ((min(e.occurred_at) at time zone o.time_zone)::date - 1)::text as "fromDate",
+           ((max(e.occurred_at) at time zone o.time_zone)::date + 1)::text as "toDate"
+      from organizations o
+      join attendance_events e on e.org_id = o.id
+     ${params.orgId ? sql`where o.id = ${params.orgId}` : sql``}
+     group by o.id, o.time_zone
+  `);
+  return rowsOf(result);
+}
