@@ -94,13 +94,14 @@ function csvStream(columns: readonly Column[], pages: AsyncGenerator<Cell[][]>):
   const encoder = new TextEncoder();
   const line = (cells: readonly Cell[]) =>
     cells.map((cell, index) => csvCell(cell, columns[index]!.type)).join(',') + '\r\n';
+  const headerLine = columns.map((column) => csvCell(column.header, 'text')).join(',') + '\r\n';
   let isHeaderSent = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (!isHeaderSent) {
         isHeaderSent = true;
         // The byte-order mark makes Excel read the file as UTF-8 (names with accents).
-        controller.enqueue(encoder.encode(`\uFEFF${line(columns.map((column) => column.header))}`));
+        controller.enqueue(encoder.encode(`\uFEFF${headerLine}`));
         return;
       }
       const next = await pages.next();
