@@ -21,6 +21,8 @@ import {
   findOverlappingLeaveRequest,
   findUserEmail,
   insertLeaveLedgerLines,
+  listShiftAssignments,
+  listShiftPatterns,
   listLeaveApproverEmails,
   listLeaveLedger,
   listLeaveRequests,
@@ -40,6 +42,7 @@ import { Temporal } from 'temporal-polyfill';
 import type { ActorContext, HubDeps } from '../deps';
 import type { OrgMembership } from '../env';
 import { recordAudit } from './audit.service';
+import { loadShiftAssignments } from './schedules.service';
 import {
   assertEmployeeInScope,
   canSeeEmployee,
@@ -374,17 +377,17 @@ function scheduledMinutesByDate(shifts: readonly ShiftAssignment[]): Map<string,
 }
 
 /**
- * Minutes a request charges. With a schedule in the range (`shifts` non-empty), each scheduled date
- * costs its scheduled minutes, or `minutesPerDay` when that is less (a part day); unscheduled dates
- * cost nothing. With no shift in the range, Monday to Friday are the working days and each costs
- * `minutesPerDay` or the type's full day. Weekends and days off inside a request cost nothing.
+ * Minutes a request charges. When a schedule covers the dates (`shifts` not null), each scheduled
+ * date costs its scheduled minutes, or `minutesPerDay` when that is less (a part day); days off cost
+ * nothing. Without a schedule, Monday to Friday are the working days and each costs `minutesPerDay`
+ * or the type's full day; weekends cost nothing.
  */
 function computeRequestMinutes(
   type: LeaveTypeRow,
   input: LeaveRequestInput,
-  shifts: readonly ShiftAssignment[],
+  shifts: readonly ShiftAssignment[] | null,
 ): number {
-  if (shifts.length > 0) {
+  if (shifts) {
     let total = 0;
     for (const scheduled of scheduledMinutesByDate(shifts).values())
       total += Math.min(scheduled, input.minutesPerDay ?? scheduled);
@@ -397,14 +400,24 @@ function computeRequestMinutes(
 }
 
 /**
- * The employee's shifts in the range. The schedule reader (schedules.service) is not part of the hub
- * yet, so every employee is treated as unscheduled until it is wired in here.
+ * The employee's shifts on the request's dates (weekly patterns and dated overrides), or null when
+ * no schedule covers those dates (no pattern in effect and no dated entry): then the weekday rule applies.
  */
 async function loadEmployeeShifts(
-  _tx: Database,
-  _params: { orgId: string; employeeId: string; from: string; to: string },
-): Promise<ShiftAssignment[]> {
-  return [];
+  tx: Database,
+  params: { orgId: string; employeeId: string; from: string; to: string },
+): Promise<ShiftAssignment[] | null> {
+  const { orgId, employeeId, from, to } = params;
+  const shifts =
+    (await loadShiftAssignments(tx, { orgId, employeeIds: [employeeId], from, to })).get(employeeId) ?? [];
+  if (shifts.length > 0) return shifts;
+  const patterns = await listShiftPatterns(tx, { orgId, employeeIds: [employeeId] });
+  const hasPattern = patterns.some(
+    (pattern) => pattern.effectiveFrom <= to && (pattern.effectiveTo === null || pattern.effectiveTo >= from),
+  );
+  const hasDatedEntry =
+    (await listShiftAssignments(tx, { orgId, employeeIds: [employeeId], from, to })).length > 0;
+  return hasPattern || hasDatedEntry ? [] : null;
 }
 
 function validateDates(input: LeaveRequestInput) {

@@ -5,7 +5,7 @@
  */
 import { ManualClock } from '@clockface/core';
 import { schema, withOrgScope } from '@clockface/db-hub';
-import { listMailTo } from '@clockface/db-hub/queries';
+import { createShiftPattern, createShiftTemplate, listMailTo } from '@clockface/db-hub/queries';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleAccrueLeave } from '../../src/jobs/leave-accrual';
@@ -466,6 +466,45 @@ describe('requests and decisions', () => {
       balanceMinutes: -900,
     });
     expect(await projectionQueueFor(employees.emma)).toHaveLength(1);
+  });
+});
+
+describe('with a schedule', () => {
+  it("charges the employee's scheduled minutes on their working days, not Monday to Friday", async () => {
+    const orgId = owner.orgId;
+    await withOrgScope(hub.runtime.deps.db, orgId, async (tx) => {
+      // Tuesday to Thursday, 06:00–14:00 with a 30-minute break: 450 minutes a day.
+      const early = await createShiftTemplate(tx, {
+        orgId,
+        name: 'Early',
+        startTime: '06:00',
+        endTime: '14:00',
+        breakMinutes: 30,
+      });
+      await createShiftPattern(tx, {
+        orgId,
+        employeeId: employees.olga,
+        shiftTemplateId: early.id,
+        weekdays: [2, 3, 4],
+        effectiveFrom: '2026-04-01',
+      });
+    });
+    const request = (body: Record<string, unknown>) =>
+      asOwner('POST', '/leave-requests', { employeeId: employees.olga, leaveTypeId: types.unpaid, ...body });
+    // Monday 6 to Friday 10 April: three scheduled days.
+    const week = await request({ startDate: '2026-04-06', endDate: '2026-04-10' });
+    expect(week.status).toBe(201);
+    expect(week.body.totalMinutes).toBe(1350);
+    // A part day charges the smaller of the part and the shift.
+    const partDays = await request({ startDate: '2026-04-14', endDate: '2026-04-17', minutesPerDay: 240 });
+    expect(partDays.body.totalMinutes).toBe(720);
+    // Her Monday off costs nothing, so a request for it alone is refused.
+    const dayOff = await request({ startDate: '2026-04-20', endDate: '2026-04-20' });
+    expect(dayOff.status).toBe(422);
+    expect(dayOff.body.detail).toContain('no working day');
+    // Before the pattern took effect, the weekday rule applies.
+    const before = await request({ startDate: '2026-03-30', endDate: '2026-03-31' });
+    expect(before.body.totalMinutes).toBe(960);
   });
 });
 

@@ -25,13 +25,9 @@ export const ZLeaveType = z
       .number()
       .int()
       .meta({ description: 'Minutes credited to each active employee per timesheet period (0: no accrual)' }),
-    carryOverCapMinutes: z
-      .number()
-      .int()
-      .nullable()
-      .meta({
-        description: 'Most minutes kept into a new year; the excess expires on 1 January. Null: no cap',
-      }),
+    carryOverCapMinutes: z.number().int().nullable().meta({
+      description: 'Most minutes kept into a new year; the excess expires on 1 January. Null: no cap',
+    }),
     defaultDayMinutes: z
       .number()
       .int()
