@@ -55,6 +55,24 @@ describe('FaceGallery', () => {
     expect(again.runnerUp).toBeUndefined();
   });
 
+  it('wipe zeroes every template and forgets every person', async () => {
+    gallery = await FaceGallery.create('m1', DIM);
+    gallery.add('alice', vec(0));
+    gallery.add('bob', vec(1));
+    gallery.wipe();
+    expect(gallery.size).toBe(0);
+    expect(gallery.personCount).toBe(0);
+    expect(await gallery.identify(vec(0), { threshold: 0, margin: 0 })).toMatchObject({
+      status: 'unknown',
+      reason: 'empty-gallery',
+    });
+    const buffer = (gallery as unknown as { data: Float32Array }).data;
+    expect(buffer.every((value) => value === 0)).toBe(true);
+    // Still usable afterwards (a re-provisioned kiosk gets a new roster).
+    gallery.add('carol', vec(2));
+    expect((await gallery.identify(vec(2), { threshold: 0.5, margin: 0.05 })).personId).toBe('carol');
+  });
+
   it('an empty gallery knows nobody', async () => {
     gallery = await FaceGallery.create('m1', DIM);
     expect(await gallery.identify(vec(0), { threshold: 0, margin: 0 })).toEqual({

@@ -183,6 +183,19 @@ export class FaceGallery {
     return removed;
   }
 
+  /**
+   * Zeroes every template in memory (float32 rows and their int8 copy) and empties the gallery:
+   * the kiosk calls it when the device is revoked, so no biometric data outlives the wipe.
+   */
+  wipe(): void {
+    this.data.fill(0);
+    this.rowScale.fill(0);
+    if (this.kernel) new Int8Array(this.kernel.memory.buffer).fill(0);
+    this.rows = 0;
+    this.personIds.length = 0;
+    this.personSlot.clear();
+  }
+
   /** Cosine similarity of the probe with every template, in row order. */
   async scores(probe: Float32Array): Promise<Float32Array> {
     if (probe.length !== this.dim) {

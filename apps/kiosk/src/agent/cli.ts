@@ -22,6 +22,7 @@ import { createReplayFrameSource, createWebcamFrameSource } from './frame-source
 import { getAgentStatus, loadSettings, runAgent, type AgentStatus } from './index';
 import { ProvisioningError, provisionKiosk } from './provisioning';
 import { createPunchService } from './punch.service';
+import { startFaceRecognizer, type FaceRecognizer, type RecognitionResult } from './recognizer';
 import { createSyncClient, runSyncLoop } from './sync-loop';
 
 const USAGE = `Usage: kiosk-agent <command> [options]
@@ -178,6 +179,7 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  let recognizer: FaceRecognizer | undefined;
   try {
     const identity = requireIdentity(store);
     const frameSource = values.frames
@@ -189,9 +191,28 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
         });
     console.log(`Kiosk agent running for "${identity.name}" (device ${identity.deviceId})`);
     console.log(`  frames:       ${frameSource.description}`);
-    console.log(
-      '  recognition:  not wired yet (packages/face): frames are read but not matched; PIN punches work',
-    );
+    // Without a working face engine (models missing, worker failed) the kiosk still syncs and takes PINs.
+    try {
+      recognizer = await startFaceRecognizer({ store, settings: () => loadSettings(store) });
+      console.log(`  recognition:  ${recognizer.modelId}`);
+    } catch (error) {
+      console.log(
+        `  recognition:  unavailable (${AppError.parse(error).message}); frames are read but not matched, PIN punches work`,
+      );
+    }
+    const tally = { matched: 0, unknown: 0, noFace: 0 };
+    const active = recognizer;
+    const countedRecognizer = active && {
+      modelId: active.modelId,
+      wipe: () => active.wipe(),
+      async recognize(frame: Parameters<FaceRecognizer['recognize']>[0]): Promise<RecognitionResult> {
+        const result = await active.recognize(frame);
+        if (result.employeeId) tally.matched += 1;
+        else if (active.lastMatch) tally.unknown += 1;
+        else tally.noFace += 1;
+        return result;
+      },
+    };
     console.log(
       `  sync:         ${identity.hubUrl} (punches queue in the outbox while the hub is unreachable)`,
     );
@@ -213,21 +234,35 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
         // Print changes only: a hub that is down for a day must not flood the log.
         if (message !== lastSyncMessage && result.kind !== 'idle') console.log(`  sync ${message}`);
         lastSyncMessage = message;
+        // The store's biometric data is wiped by the sync client; the in-memory gallery goes too.
+        if (result.kind === 'stopped' && result.reason === 'revoked') recognizer?.wipe();
       },
     });
     const summary = await runAgent({
       store,
       frameSource,
       signal: controller.signal,
+      ...(countedRecognizer ? { recognizer: countedRecognizer } : {}),
       ...(maxFrames === undefined ? {} : { maxFrames }),
+      onEvent: (event) => {
+        if (event.type === 'punch') console.log(`  punch ${event.outcome.status}: ${event.outcome.message}`);
+        else if (event.type === 'error') console.log(`  frame error: ${event.message}`);
+      },
     });
     // Must abort before awaiting: the sync loop only ends on abort or a stop (revoked, key lost).
     controller.abort();
     await syncLoop;
     console.log(`Stopped after ${summary.frames} frames (${summary.recorded} punches recorded).`);
+    if (recognizer) {
+      console.log(
+        `  faces: ${tally.matched} matched, ${tally.unknown} unknown, ${tally.noFace} without a usable face`,
+      );
+    }
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    // The engine's worker thread would keep the process alive after an error.
+    await recognizer?.close();
     store.close();
   }
 }

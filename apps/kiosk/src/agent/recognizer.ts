@@ -1,6 +1,7 @@
 /**
- * The seam to the face pipeline (packages/face, being built in parallel). The agent depends only on
- * this interface; a later change wires packages/face behind it.
+ * The seam to the face pipeline. The agent's frame loop depends only on this interface; the
+ * implementation over packages/face (FaceEngine + FaceGallery over the kiosk's decrypted
+ * templates) is in ../recognition/face-recognizer.ts.
  */
 import type { Frame } from './frame-sources';
 
@@ -20,3 +21,11 @@ export interface Recognizer {
   /** Zeroes the in-memory templates (BIO-09): called on revocation and consent withdrawal. */
   wipe(): void;
 }
+
+export {
+  createFaceRecognizer,
+  embedderForModelId,
+  startFaceRecognizer,
+  type FaceRecognizer,
+  type FaceRecognizerOptions,
+} from '../recognition/face-recognizer';

@@ -1,0 +1,179 @@
+/**
+ * @module The kiosk's Recognizer over packages/face: the FaceEngine (worker thread) analyses each
+ * frame, and a FaceGallery of the templates decrypted from the kiosk store answers who it is.
+ *
+ * - The gallery holds only templates of the model the engine runs (templates of other model ids
+ *   are never compared); it is rebuilt when the roster changes (a delta applied: new, deleted or
+ *   tombstoned templates) and emptied, with its memory zeroed, on revocation or a lost data key.
+ * - Per frame the answer is open-set: a face below the threshold, or too close to a second
+ *   person (margin), is "unknown" (employeeId null), never the nearest employee. The
+ *   N-consecutive-frames rule, the PAD rule and duplicate suppression stay in the agent's
+ *   frame decider (punch.service.ts), shared with the kiosk screens.
+ */
+import type { TKioskSettings } from '@clockface/contracts/sync';
+import {
+  countTemplates,
+  findCursor,
+  findDeviceIdentity,
+  insertSecurityEvent,
+  listTemplates,
+} from '@clockface/db-kiosk';
+import {
+  FaceEngine,
+  FaceGallery,
+  FACERES_MATCH,
+  FR_FEATURE_MATCH,
+  type EmbedderId,
+  type MatchOptions,
+  type MatchResult,
+} from '@clockface/face';
+import type { AgentStore } from '../agent/db';
+import type { Frame } from '../agent/frame-sources';
+import type { RecognitionResult, Recognizer } from '../agent/recognizer';
+import { ROSTER_CURSOR } from '../agent/roster-sync';
+
+/** faceres model ids start with this (packages/face modelIdFor); everything else is fr_feature. */
+const FACERES_MODEL_PREFIX = 'human-faceres';
+
+/** The embedder a model id names, so the kiosk runs the model the hub enrolled with. */
+export function embedderForModelId(modelId: string): EmbedderId {
+  return modelId.startsWith(FACERES_MODEL_PREFIX) ? 'faceres' : 'fr_feature';
+}
+
+export interface FaceRecognizerOptions {
+  store: AgentStore;
+  engine: FaceEngine;
+  /** The hub's settings (threshold and margin apply when they are for this engine's model). */
+  settings: () => TKioskSettings;
+}
+
+export interface FaceRecognizer extends Recognizer {
+  /** Templates in the gallery now (after the last reload). */
+  readonly templateCount: number;
+  /** The last frame's match, for logs and the screens ("unknown: below threshold"). */
+  readonly lastMatch: MatchResult | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the face engine for the model the hub's settings name (fr_feature by default) and
+ * returns a recognizer over this kiosk's templates.
+ *
+ * @example
+ * const recognizer = await startFaceRecognizer({ store, settings: () => loadSettings(store) });
+ * await runAgent({ store, frameSource, recognizer });
+ */
+export async function startFaceRecognizer(options: {
+  store: AgentStore;
+  settings: () => TKioskSettings;
+}): Promise<FaceRecognizer> {
+  const embedder = embedderForModelId(options.settings().recognition.modelId);
+  const engine = await FaceEngine.start({
+    embedder,
+    detector: embedder === 'faceres' ? 'human' : 'ultraface',
+  });
+  return createFaceRecognizer({ ...options, engine });
+}
+
+export function createFaceRecognizer(options: FaceRecognizerOptions): FaceRecognizer {
+  const { store, engine } = options;
+  let gallery: FaceGallery | undefined;
+  let loadedStamp: string | undefined;
+  let lastMatch: MatchResult | undefined;
+
+  function matchOptions(): MatchOptions {
+    const recognition = options.settings().recognition;
+    if (recognition.modelId === engine.modelId) {
+      return { threshold: recognition.matchThreshold, margin: recognition.margin };
+    }
+    return embedderForModelId(engine.modelId) === 'faceres' ? FACERES_MATCH : FR_FEATURE_MATCH;
+  }
+
+  /** Changes whenever a roster delta is applied (the cursor moves) or templates are wiped. */
+  function rosterStamp(): string | undefined {
+    const identity = findDeviceIdentity(store.db);
+    if (!identity || identity.revokedAt || store.keyState.status !== 'ready') return undefined;
+    return `${identity.deviceId}|${findCursor(store.db, { name: ROSTER_CURSOR }) ?? ''}|${countTemplates(store.db)}`;
+  }
+
+  function wipeGallery(): void {
+    gallery?.wipe();
+  }
+
+  async function reloadIfRosterChanged(): Promise<void> {
+    const stamp = rosterStamp();
+    if (stamp === loadedStamp && gallery) return;
+    wipeGallery();
+    loadedStamp = stamp;
+    if (stamp === undefined || store.keyState.status !== 'ready') return;
+    const identity = findDeviceIdentity(store.db)!;
+    const { templates, failedIds } = listTemplates(store.db, {
+      orgId: identity.orgId,
+      modelId: engine.modelId,
+      dataKey: store.keyState.key,
+    });
+    for (const id of failedIds) {
+      insertSecurityEvent(store.db, {
+        kind: 'crypt_decrypt_fail',
+        at: new Date(),
+        details: { templateId: id },
+      });
+    }
+    const dimension = templates[0]?.embedding.length;
+    if (dimension !== undefined && (!gallery || gallery.dim !== dimension)) {
+      await gallery?.close();
+      gallery = await FaceGallery.create(engine.modelId, dimension);
+    }
+    for (const template of templates) {
+      if (template.embedding.length === gallery!.dim) gallery!.add(template.employeeId, template.embedding);
+      template.embedding.fill(0);
+    }
+  }
+
+  return {
+    get modelId() {
+      return engine.modelId;
+    },
+    get templateCount() {
+      return gallery?.size ?? 0;
+    },
+    get lastMatch() {
+      return lastMatch;
+    },
+    async recognize(frame: Frame): Promise<RecognitionResult> {
+      await reloadIfRosterChanged();
+      const analysis = await engine.analyze(
+        new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength),
+        {
+          pick: 'largest',
+        },
+      );
+      const liveness = analysis.passive?.combined ?? 0;
+      if (!analysis.template) {
+        lastMatch = undefined;
+        return { employeeId: null, score: 0, liveness, modelId: engine.modelId };
+      }
+      if (!gallery || gallery.size === 0) {
+        lastMatch = { status: 'unknown', reason: 'empty-gallery' };
+        return { employeeId: null, score: 0, liveness, modelId: engine.modelId };
+      }
+      lastMatch = await gallery.identify(analysis.template.vector, matchOptions());
+      return {
+        employeeId: lastMatch.status === 'match' ? lastMatch.personId! : null,
+        score: Math.max(0, lastMatch.best?.score ?? 0),
+        liveness,
+        modelId: engine.modelId,
+      };
+    },
+    wipe(): void {
+      wipeGallery();
+      loadedStamp = undefined;
+    },
+    async close(): Promise<void> {
+      wipeGallery();
+      await gallery?.close();
+      gallery = undefined;
+      await engine.close();
+    },
+  };
+}
