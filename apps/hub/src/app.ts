@@ -25,6 +25,10 @@ import { reportRoutes } from './routes/reports.routes';
 import { createRouter } from './routes/router';
 import { structureRoutes } from './routes/structure.routes';
 import { syncRoutes } from './routes/sync.routes';
+import { scheduleRoutes } from './routes/schedules.routes';
+import { policyRoutes } from './routes/policies.routes';
+import { teamRoutes } from './routes/teams.routes';
+import { projectRoutes } from './routes/projects.routes';
 import { registerApiDocs, systemRoutes } from './routes/system.routes';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
@@ -107,6 +111,10 @@ export function createApp(deps: HubDeps) {
   app.route('/', adminRoutes(deps));
   app.route('/', deviceRoutes(deps));
   app.route('/', syncRoutes(deps));
+  app.route('/', scheduleRoutes(deps));
+  app.route('/', policyRoutes(deps));
+  app.route('/', teamRoutes(deps));
+  app.route('/', projectRoutes(deps));
   app.route('/', reportRoutes(deps));
   registerApiDocs(app, deps);
 

@@ -139,6 +139,11 @@ export async function loadShiftAssignments(
   return result;
 }
 
+/** `date` plus `days` calendar days (plain dates have no zone, so UTC arithmetic is exact). */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
 /** Longest range one schedule read may ask for: a quarter plus a day, enough for any pay period. */
 export const MAX_SCHEDULE_RANGE_DAYS = 93;
 

@@ -45,6 +45,64 @@ const MATRIX: Record<string, TPermission | 'member'> = {
   'GET /api/orgs/:orgId/devices/:deviceId': 'devices.read',
   'PATCH /api/orgs/:orgId/devices/:deviceId': 'devices.write',
   'POST /api/orgs/:orgId/devices/:deviceId/revoke': 'devices.write',
+  // Schedules, time policies, teams and projects (issue 3: workforce model).
+  'GET /api/orgs/:orgId/shift-templates': 'schedules.read',
+  'GET /api/orgs/:orgId/shift-templates/:shiftTemplateId': 'schedules.read',
+  'GET /api/orgs/:orgId/shift-patterns': 'schedules.read',
+  'GET /api/orgs/:orgId/shift-patterns/:shiftPatternId': 'schedules.read',
+  'GET /api/orgs/:orgId/shift-assignments': 'schedules.read',
+  'GET /api/orgs/:orgId/time-policies': 'schedules.read',
+  'GET /api/orgs/:orgId/time-policies/org': 'schedules.read',
+  'GET /api/orgs/:orgId/sites/:siteId/time-policy': 'schedules.read',
+  'GET /api/orgs/:orgId/employees/:employeeId/time-policy': 'schedules.read',
+  'POST /api/orgs/:orgId/shift-templates': 'schedules.write',
+  'PATCH /api/orgs/:orgId/shift-templates/:shiftTemplateId': 'schedules.write',
+  'DELETE /api/orgs/:orgId/shift-templates/:shiftTemplateId': 'schedules.write',
+  'POST /api/orgs/:orgId/shift-patterns': 'schedules.write',
+  'PATCH /api/orgs/:orgId/shift-patterns/:shiftPatternId': 'schedules.write',
+  'DELETE /api/orgs/:orgId/shift-patterns/:shiftPatternId': 'schedules.write',
+  'POST /api/orgs/:orgId/shift-assignments': 'schedules.write',
+  'DELETE /api/orgs/:orgId/shift-assignments/:shiftAssignmentId': 'schedules.write',
+  'GET /api/orgs/:orgId/employees/:employeeId/schedule': 'member',
+  'GET /api/orgs/:orgId/employees/:employeeId/time-rules': 'member',
+  'PUT /api/orgs/:orgId/time-policies/org': 'policies.write',
+  'PUT /api/orgs/:orgId/sites/:siteId/time-policy': 'policies.write',
+  'DELETE /api/orgs/:orgId/sites/:siteId/time-policy': 'policies.write',
+  'PUT /api/orgs/:orgId/employees/:employeeId/time-policy': 'policies.write',
+  'DELETE /api/orgs/:orgId/employees/:employeeId/time-policy': 'policies.write',
+  'GET /api/orgs/:orgId/teams': 'teams.read',
+  'GET /api/orgs/:orgId/teams/:teamId': 'teams.read',
+  'GET /api/orgs/:orgId/teams/:teamId/members': 'teams.read',
+  'POST /api/orgs/:orgId/teams': 'teams.write',
+  'PATCH /api/orgs/:orgId/teams/:teamId': 'teams.write',
+  'DELETE /api/orgs/:orgId/teams/:teamId': 'teams.write',
+  'POST /api/orgs/:orgId/teams/:teamId/members': 'teams.write',
+  'PATCH /api/orgs/:orgId/teams/:teamId/members/:employeeId': 'teams.write',
+  'DELETE /api/orgs/:orgId/teams/:teamId/members/:employeeId': 'teams.write',
+  'GET /api/orgs/:orgId/clients': 'projects.read',
+  'GET /api/orgs/:orgId/clients/:clientId': 'projects.read',
+  'GET /api/orgs/:orgId/project-categories': 'projects.read',
+  'GET /api/orgs/:orgId/project-categories/:categoryId': 'projects.read',
+  'GET /api/orgs/:orgId/projects': 'projects.read',
+  'GET /api/orgs/:orgId/projects/:projectId': 'projects.read',
+  'GET /api/orgs/:orgId/projects/:projectId/members': 'projects.read',
+  'GET /api/orgs/:orgId/projects/:projectId/tasks': 'projects.read',
+  'GET /api/orgs/:orgId/projects/:projectId/tasks/:taskId': 'projects.read',
+  'POST /api/orgs/:orgId/clients': 'projects.write',
+  'PATCH /api/orgs/:orgId/clients/:clientId': 'projects.write',
+  'DELETE /api/orgs/:orgId/clients/:clientId': 'projects.write',
+  'POST /api/orgs/:orgId/project-categories': 'projects.write',
+  'PATCH /api/orgs/:orgId/project-categories/:categoryId': 'projects.write',
+  'DELETE /api/orgs/:orgId/project-categories/:categoryId': 'projects.write',
+  'POST /api/orgs/:orgId/projects': 'projects.write',
+  'PATCH /api/orgs/:orgId/projects/:projectId': 'projects.write',
+  'DELETE /api/orgs/:orgId/projects/:projectId': 'projects.write',
+  'POST /api/orgs/:orgId/projects/:projectId/members': 'projects.write',
+  'PATCH /api/orgs/:orgId/projects/:projectId/members/:employeeId': 'projects.write',
+  'DELETE /api/orgs/:orgId/projects/:projectId/members/:employeeId': 'projects.write',
+  'POST /api/orgs/:orgId/projects/:projectId/tasks': 'projects.write',
+  'PATCH /api/orgs/:orgId/projects/:projectId/tasks/:taskId': 'projects.write',
+  'DELETE /api/orgs/:orgId/projects/:projectId/tasks/:taskId': 'projects.write',
   'GET /api/orgs/:orgId/leave-types': 'member',
   'POST /api/orgs/:orgId/leave-types': 'leave.write',
   'PATCH /api/orgs/:orgId/leave-types/:leaveTypeId': 'leave.write',
@@ -111,6 +169,17 @@ beforeAll(async () => {
   // Ids that need no real object: an allowed call may answer 404, which is not a permission failure.
   ids.tokenId = '0190a000-0000-7000-8000-0000000000aa';
   ids.deviceId = '0190a000-0000-7000-8000-0000000000bb';
+  for (const [name, suffix] of [
+    ['shiftTemplateId', 'c1'],
+    ['shiftPatternId', 'c2'],
+    ['shiftAssignmentId', 'c3'],
+    ['teamId', 'c4'],
+    ['clientId', 'c5'],
+    ['categoryId', 'c6'],
+    ['projectId', 'c7'],
+    ['taskId', 'c8'],
+  ] as const)
+    ids[name] = `0190a000-0000-7000-8000-0000000000${suffix}`;
   ids.leaveTypeId = '0190a000-0000-7000-8000-0000000000cc';
   ids.leaveRequestId = '0190a000-0000-7000-8000-0000000000dd';
   ids.templateId = '0190a000-0000-7000-8000-0000000000cc';
@@ -141,6 +210,21 @@ function probeBody(method: string, path: string): unknown {
   if (path.endsWith('/employees')) return { code: `P-${Date.now()}`, name: 'Probe' };
   if (path.endsWith('/enrollment-tokens')) return { siteId: ids.siteId, expiresInHours: 24, maxUses: 1 };
   if (path.endsWith('/revoke')) return {};
+  if (path.includes('/shift-templates')) return { name: 'Probe', startTime: '09:00', endTime: '17:00' };
+  if (path.endsWith('/shift-patterns'))
+    return {
+      employeeId: ids.employeeId,
+      shiftTemplateId: ids.shiftTemplateId,
+      weekdays: [1],
+      effectiveFrom: '2026-01-05',
+    };
+  if (path.endsWith('/shift-patterns/:shiftPatternId')) return { weekdays: [1] };
+  if (path.endsWith('/shift-assignments'))
+    return { kind: 'day_off', employeeId: ids.employeeId, workDate: '2026-01-06' };
+  if (path.endsWith('/time-policy') || path.endsWith('/time-policies/org')) return {};
+  if (/\/(teams|projects)\/:\w+\/members$/.test(path)) return { employeeId: ids.employeeId };
+  if (path.endsWith('/teams/:teamId/members/:employeeId')) return { allocationPercent: 50 };
+  if (path.endsWith('/projects/:projectId/members/:employeeId')) return { role: 'lead' };
   if (path.endsWith('/me/leave-requests'))
     return { leaveTypeId: ids.leaveTypeId, startDate: '2026-06-01', endDate: '2026-06-01' };
   if (path.endsWith('/leave-requests'))

@@ -56,6 +56,47 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
     leaveRequest,
   ])
     expect(response.status).toBe(201);
+  // Schedules, teams and projects (issue 3: workforce model).
+  const shiftTemplate = await as('POST', '/shift-templates', {
+    name: `Shift ${key}`,
+    startTime: '09:00',
+    endTime: '17:00',
+  });
+  const shiftPattern = await as('POST', '/shift-patterns', {
+    employeeId: employee.body.id,
+    shiftTemplateId: shiftTemplate.body.id,
+    weekdays: [1, 2],
+    effectiveFrom: '2026-01-05',
+  });
+  const shiftAssignment = await as('POST', '/shift-assignments', {
+    kind: 'day_off',
+    employeeId: employee.body.id,
+    workDate: '2026-01-06',
+  });
+  const team = await as('POST', '/teams', { name: `Team ${key}` });
+  const teamMember = await as('POST', `/teams/${team.body.id}/members`, { employeeId: employee.body.id });
+  const client = await as('POST', '/clients', { name: `Client ${key}` });
+  const category = await as('POST', '/project-categories', { name: `Category ${key}` });
+  const project = await as('POST', '/projects', { name: `Project ${key}`, clientId: client.body.id });
+  const projectMember = await as('POST', `/projects/${project.body.id}/members`, {
+    employeeId: employee.body.id,
+  });
+  const task = await as('POST', `/projects/${project.body.id}/tasks`, { name: `Task ${key}` });
+  await as('PUT', `/sites/${site.body.id}/time-policy`, { rounding: { stepMinutes: 15 } });
+  await as('PUT', `/employees/${employee.body.id}/time-policy`, { compliance: { maxShiftMinutes: 600 } });
+  for (const response of [
+    shiftTemplate,
+    shiftPattern,
+    shiftAssignment,
+    team,
+    teamMember,
+    client,
+    category,
+    project,
+    projectMember,
+    task,
+  ])
+    expect(response.status).toBe(201);
   ids[key] = {
     orgId: owner.orgId,
     userId: owner.userId,
@@ -66,6 +107,14 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
     employeeId: employee.body.id,
     tokenId: enrollment.body.id,
     deviceId: device.body.deviceId,
+    shiftTemplateId: shiftTemplate.body.id,
+    shiftPatternId: shiftPattern.body.id,
+    shiftAssignmentId: shiftAssignment.body.id,
+    teamId: team.body.id,
+    clientId: client.body.id,
+    categoryId: category.body.id,
+    projectId: project.body.id,
+    taskId: task.body.id,
     leaveTypeId: leaveType.body.id,
     leaveRequestId: leaveRequest.body.id,
     // No template needs to exist: another org's (or no) template id must answer the same 404.
@@ -119,6 +168,23 @@ function validBody(method: string, path: string): unknown {
   if (path.endsWith('/enrollment-tokens'))
     return { siteId: '0190a000-0000-7000-8000-000000000002', maxUses: 1 };
   if (path.endsWith('/devices/:deviceId')) return { name: 'Probe' };
+  if (path.includes('/shift-templates')) return { name: 'Probe', startTime: '09:00', endTime: '17:00' };
+  if (path.endsWith('/shift-patterns'))
+    return {
+      employeeId: '0190a000-0000-7000-8000-000000000003',
+      shiftTemplateId: '0190a000-0000-7000-8000-000000000004',
+      weekdays: [1],
+      effectiveFrom: '2026-01-05',
+    };
+  if (path.endsWith('/shift-patterns/:shiftPatternId')) return { weekdays: [3] };
+  if (path.endsWith('/shift-assignments'))
+    return { kind: 'day_off', employeeId: '0190a000-0000-7000-8000-000000000003', workDate: '2026-01-07' };
+  if (path.endsWith('/time-policy') || path.endsWith('/time-policies/org')) return {};
+  if (/\/(teams|projects)\/:\w+\/members$/.test(path))
+    return { employeeId: '0190a000-0000-7000-8000-000000000003' };
+  if (path.endsWith('/teams/:teamId/members/:employeeId')) return { allocationPercent: 50 };
+  if (path.endsWith('/projects/:projectId/members/:employeeId')) return { role: 'lead' };
+  if (/\/(teams|clients|project-categories|projects|tasks)(\/:\w+)?$/.test(path)) return { name: 'Probe' };
   if (/\/(departments|sites)(\/:\w+)?$/.test(path) || path === '/api/orgs/:orgId') return { name: 'Probe' };
   throw new Error(`No probe body for ${method} ${path}: add one so the isolation test covers this route`);
 }

@@ -10,3 +10,5 @@ export * from './schedules';
 export * from './policies';
 export * from './reports';
 export * from './leave';
+export * from './teams';
+export * from './projects';

@@ -126,8 +126,13 @@ export const ZCreateShiftAssignmentBody = z
   ])
   .meta({ id: 'CreateShiftAssignmentBody' });
 
-export const ZDateRangeQuery = z.object({ from: ZPlainDate, to: ZPlainDate });
-export const ZShiftAssignmentListQuery = ZDateRangeQuery.extend({ employeeId: ZUuid.optional() });
+export const ZShiftAssignmentListQuery = z.object({
+  from: ZPlainDate,
+  to: ZPlainDate,
+  employeeId: ZUuid.optional(),
+});
+/** Both optional: from defaults to today in the org's zone, to to six days after from (one week). */
+export const ZScheduleQuery = z.object({ from: ZPlainDate.optional(), to: ZPlainDate.optional() });
 
 /** One scheduled shift on one date, as the projection sees it (pattern and dated rows merged). */
 export const ZScheduledShift = z

@@ -18,3 +18,5 @@ export * from './policies';
 export * from './projection';
 export * from './reports';
 export * from './leave';
+export * from './teams';
+export * from './projects';
