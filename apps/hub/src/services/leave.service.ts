@@ -364,14 +364,18 @@ function eachDate(startDate: string, endDate: string): Temporal.PlainDate[] {
   return dates;
 }
 
-/** Scheduled minutes per date (split shifts summed, breaks deducted); an overnight shift counts on its start date. */
+/**
+ * Scheduled minutes per date, split shifts summed, an overnight shift on its start date. Break
+ * included: the same shift length the projection gives a leave day, so the balance charged and the
+ * leave minutes in the timesheet agree.
+ */
 function scheduledMinutesByDate(shifts: readonly ShiftAssignment[]): Map<string, number> {
   const toMinutes = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
   const byDate = new Map<string, number>();
   for (const { date, shift } of shifts) {
     let length = toMinutes(shift.endTime) - toMinutes(shift.startTime);
     if (length <= 0) length += 1440;
-    byDate.set(date, (byDate.get(date) ?? 0) + Math.max(0, length - (shift.breakMinutes ?? 0)));
+    byDate.set(date, (byDate.get(date) ?? 0) + length);
   }
   return byDate;
 }

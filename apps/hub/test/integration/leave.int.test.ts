@@ -9,6 +9,7 @@ import { createShiftPattern, createShiftTemplate, listMailTo } from '@clockface/
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleAccrueLeave } from '../../src/jobs/leave-accrual';
+import { recomputeEmployee } from '../../src/services/projection.service';
 import { countAllRows } from '../helpers/db-snapshot';
 import { createTestHub, readMailToken, signUpOwner, type TestHub } from '../helpers/test-hub';
 
@@ -452,6 +453,43 @@ describe('requests and decisions', () => {
     );
   });
 
+  it('approved leave counts in the timesheet once the projection has run', async () => {
+    await clearProjectionQueue();
+    const request = await asEmployee('POST', '/me/leave-requests', {
+      leaveTypeId: types.unpaid,
+      startDate: '2026-03-30',
+      endDate: '2026-03-31',
+    });
+    await asManager('POST', `/leave-requests/${request.body.id}/approve`, {});
+    const [queued] = await projectionQueueFor(employees.emma);
+    expect(queued).toMatchObject({ fromDate: '2026-03-30', toDate: '2026-03-31' });
+    await withOrgScope(hub.runtime.deps.db, owner.orgId, (tx) =>
+      recomputeEmployee(tx, {
+        orgId: owner.orgId,
+        employeeId: employees.emma,
+        fromDate: queued!.fromDate,
+        toDate: queued!.toDate,
+        asOf: clock.now(),
+      }),
+    );
+    const days = await withOrgScope(hub.runtime.deps.db, owner.orgId, (tx) =>
+      tx
+        .select()
+        .from(schema.workDays)
+        .where(eq(schema.workDays.employeeId, employees.emma))
+        .orderBy(schema.workDays.workDate),
+    );
+    expect(
+      days
+        .filter((day) => day.leaveMinutes > 0)
+        .map((day) => [day.workDate, day.leaveMinutes, day.paidLeaveMinutes]),
+    ).toEqual([
+      ['2026-03-30', 480, 0],
+      ['2026-03-31', 480, 0],
+    ]);
+    expect(request.body.totalMinutes).toBe(960);
+  });
+
   it('a type that needs no approval is approved as it is made, and may go negative', async () => {
     await clearProjectionQueue();
     const sick = await asEmployee('POST', '/me/leave-requests', {
@@ -473,7 +511,7 @@ describe('with a schedule', () => {
   it("charges the employee's scheduled minutes on their working days, not Monday to Friday", async () => {
     const orgId = owner.orgId;
     await withOrgScope(hub.runtime.deps.db, orgId, async (tx) => {
-      // Tuesday to Thursday, 06:00–14:00 with a 30-minute break: 450 minutes a day.
+      // Tuesday to Thursday, 06:00–14:00: 480 minutes a day (the break is part of the shift).
       const early = await createShiftTemplate(tx, {
         orgId,
         name: 'Early',
@@ -494,7 +532,7 @@ describe('with a schedule', () => {
     // Monday 6 to Friday 10 April: three scheduled days.
     const week = await request({ startDate: '2026-04-06', endDate: '2026-04-10' });
     expect(week.status).toBe(201);
-    expect(week.body.totalMinutes).toBe(1350);
+    expect(week.body.totalMinutes).toBe(1440);
     // A part day charges the smaller of the part and the shift.
     const partDays = await request({ startDate: '2026-04-14', endDate: '2026-04-17', minutesPerDay: 240 });
     expect(partDays.body.totalMinutes).toBe(720);
