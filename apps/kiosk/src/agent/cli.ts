@@ -221,6 +221,8 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
       clock: systemClock,
       appVersion: config.appVersion,
       signal: controller.signal,
+      // On revocation the sync client wipes the store and this recognizer's in-memory gallery.
+      ...(recognizer ? { recognizer, modelId: recognizer.modelId } : {}),
       batchSize: Math.min(
         config.syncBatchSize ?? MAX_EVENTS_PER_BATCH,
         loadSettings(store).batchSize ?? MAX_EVENTS_PER_BATCH,
@@ -234,8 +236,6 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
         // Print changes only: a hub that is down for a day must not flood the log.
         if (message !== lastSyncMessage && result.kind !== 'idle') console.log(`  sync ${message}`);
         lastSyncMessage = message;
-        // The store's biometric data is wiped by the sync client; the in-memory gallery goes too.
-        if (result.kind === 'stopped' && result.reason === 'revoked') recognizer?.wipe();
       },
     });
     const summary = await runAgent({
