@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseRosterDelta } from '@clockface/contracts/sync';
+import { MAX_ROSTER_ITEMS, parseRosterDelta } from '@clockface/contracts/sync';
+import { uuidv7 } from '@clockface/core';
 import { withOrgScope } from '@clockface/db-hub';
 import { schema } from '@clockface/db-hub';
 import { eq, sql } from 'drizzle-orm';
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAllRows } from '../helpers/db-snapshot';
 import { createTestHub, signUpOwner, type TestHub } from '../helpers/test-hub';
 import { createEnrollmentToken, registerKiosk, type TestKiosk } from '../helpers/test-kiosk';
+import { templateToBytes } from '../../src/security/template-crypto';
 
 const FIXTURES = new URL('../../../../packages/face/fixtures/', import.meta.url);
 const photo = (name: string) => readFileSync(fileURLToPath(new URL(name, FIXTURES))).toString('base64');
@@ -45,20 +47,20 @@ async function consent(employeeId: string) {
   return response.body;
 }
 
-async function pullRoster(cursor?: string) {
+async function pullRoster(cursor?: string, from: TestKiosk = kiosk) {
   const path = cursor ? `/api/sync/roster?cursor=${encodeURIComponent(cursor)}` : '/api/sync/roster';
-  const response = await kiosk.request('GET', path);
+  const response = await from.request('GET', path);
   expect(response.status).toBe(200);
   const { delta, rejected } = parseRosterDelta(response.body);
   expect(rejected).toEqual([]);
   return delta;
 }
 
-async function pullAll(cursor?: string) {
-  let delta = await pullRoster(cursor);
+async function pullAll(cursor?: string, from: TestKiosk = kiosk) {
+  let delta = await pullRoster(cursor, from);
   const pages = [delta];
   while (delta.hasMore) {
-    delta = await pullRoster(delta.cursor);
+    delta = await pullRoster(delta.cursor, from);
     pages.push(delta);
   }
   return {
@@ -67,6 +69,7 @@ async function pullAll(cursor?: string) {
     tombstones: pages.flatMap((page) => page.tombstones),
     employees: pages.flatMap((page) => page.employees),
     settings: pages.at(-1)!.settings,
+    pages: pages.length,
   };
 }
 
@@ -394,5 +397,72 @@ describe('enrollment', () => {
         ]),
       );
     }, 30_000);
+  });
+
+  describe('roster paging and scope', () => {
+    it("moving an employee to a kiosk's site sends their templates there, with the employee row", async () => {
+      const otherSite = await asOwner('POST', '/sites', { name: 'Other site', timeZone: 'Europe/Berlin' });
+      const enrollment = await createEnrollmentToken(hub, owner, { siteId: otherSite.body.id });
+      const otherKiosk = await registerKiosk(hub, enrollment.token);
+      const mover = await createEmployee('MOVE-1', { homeSiteId: siteId });
+      await consent(mover);
+      const enrolled = await asOwner('POST', `/employees/${mover}/face-templates`, {
+        photos: [{ data: PERSON_A[0] }],
+      });
+      expect(enrolled.status).toBe(201);
+      const first = await pullAll(undefined, otherKiosk);
+      expect(first.templates.filter((t) => t.employeeId === mover)).toEqual([]);
+
+      expect((await asOwner('PATCH', `/employees/${mover}`, { homeSiteId: otherSite.body.id })).status).toBe(
+        200,
+      );
+      const moved = await pullAll(first.cursor, otherKiosk);
+      expect(moved.employees.map((employee) => employee.id)).toContain(mover);
+      expect(moved.templates.map((template) => template.id)).toEqual([enrolled.body.templates[0].id]);
+    }, 60_000);
+
+    it('pages templates at 1000 items, never skips one, and every template comes with its employee', async () => {
+      const baseline = await pullAll();
+      const owners = await Promise.all(
+        [1, 2, 3].map((n) => createEmployee(`BULK-${n}`, { homeSiteId: siteId })),
+      );
+      const consents = await Promise.all(owners.map((employeeId) => consent(employeeId)));
+      const cipher = hub.runtime.deps.faces.cipher;
+      const count = MAX_ROSTER_ITEMS + 5;
+      const rows = Array.from({ length: count }, (_, index) => {
+        const id = uuidv7();
+        const employeeId = owners[index % owners.length]!;
+        const vector = new Float32Array(512).fill(1 / Math.sqrt(512));
+        return {
+          id,
+          orgId: owner.orgId,
+          employeeId,
+          consentId: consents[index % owners.length]!.id,
+          modelId: 'fr_feature-87aacdfe-flip',
+          dimensions: 512,
+          encryptedEmbedding: cipher.encrypt(templateToBytes(vector), {
+            kind: 'template',
+            orgId: owner.orgId,
+            employeeId,
+            recordId: id,
+          }),
+        };
+      });
+      await withOrgScope(hub.runtime.deps.db, owner.orgId, (tx) =>
+        tx.insert(schema.faceTemplates).values(rows),
+      );
+
+      const page1 = await pullRoster(baseline.cursor);
+      expect(page1.hasMore).toBe(true);
+      expect(page1.settings).toBeUndefined();
+      expect(page1.templates.length + page1.tombstones.length).toBeLessThanOrEqual(MAX_ROSTER_ITEMS);
+      // The kiosk's store needs the owner before the template: each page carries both.
+      const listed = new Set(page1.employees.map((employee) => employee.id));
+      expect(page1.templates.every((template) => listed.has(template.employeeId))).toBe(true);
+      const rest = await pullAll(page1.cursor);
+      const received = [...page1.templates, ...rest.templates].map((template) => template.id);
+      expect(new Set(received)).toEqual(new Set(rows.map((row) => row.id)));
+      expect(rest.settings).toBeDefined();
+    }, 60_000);
   });
 });
