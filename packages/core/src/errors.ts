@@ -35,6 +35,11 @@ export const APP_ERROR_CODES = {
   NOT_FOUND: 'NOT_FOUND',
   /** The request conflicts with the current state (a duplicate, a race, a locked period). */
   CONFLICT: 'CONFLICT',
+  /**
+   * The change touches a locked timesheet period. Ask an admin to unlock it, or send
+   * `carryToNextOpenPeriod: true` to record it as a flagged correction in the next open period.
+   */
+  PERIOD_LOCKED: 'PERIOD_LOCKED',
   /** The organisation must keep at least one owner. */
   LAST_OWNER: 'LAST_OWNER',
   /** Too many attempts. Wait for the number of seconds in `retryAfterSeconds`. */

@@ -19,7 +19,12 @@ export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
-  template: 'password_reset' | 'invitation' | 'password_changed';
+  template:
+    | 'password_reset'
+    | 'invitation'
+    | 'password_changed'
+    | 'modification_request_submitted'
+    | 'modification_request_decided';
   meta?: Record<string, unknown>;
 }
 

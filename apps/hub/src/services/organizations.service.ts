@@ -62,7 +62,12 @@ export async function updateOrganizationSettings(
   tx: Database,
   actor: ActorContext,
   orgId: string,
-  changes: Partial<Pick<OrganizationRow, 'name' | 'timeZone' | 'weekStart' | 'locale'>>,
+  changes: Partial<
+    Pick<
+      OrganizationRow,
+      'name' | 'timeZone' | 'weekStart' | 'locale' | 'periodFrequency' | 'periodAnchorDate'
+    >
+  >,
 ) {
   const before = await findOrganization(tx, { orgId });
   if (!before) throw new AppError('NOT_FOUND');

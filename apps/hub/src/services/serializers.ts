@@ -24,6 +24,8 @@ export const toOrganization = (org: OrganizationRow) => ({
   timeZone: org.timeZone,
   weekStart: org.weekStart,
   locale: org.locale,
+  periodFrequency: org.periodFrequency,
+  periodAnchorDate: org.periodAnchorDate,
   status: org.status,
   createdAt: org.createdAt.toISOString(),
 });

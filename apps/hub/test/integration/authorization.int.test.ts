@@ -45,6 +45,23 @@ const MATRIX: Record<string, TPermission | 'member'> = {
   'GET /api/orgs/:orgId/devices/:deviceId': 'devices.read',
   'PATCH /api/orgs/:orgId/devices/:deviceId': 'devices.write',
   'POST /api/orgs/:orgId/devices/:deviceId/revoke': 'devices.write',
+  'POST /api/orgs/:orgId/employees/:employeeId/adjustments': 'time.write',
+  // Employees read their own corrections and timesheets; scope is checked in the service.
+  'GET /api/orgs/:orgId/employees/:employeeId/adjustments': 'member',
+  'POST /api/orgs/:orgId/me/modification-requests': 'member',
+  'GET /api/orgs/:orgId/me/modification-requests': 'member',
+  'POST /api/orgs/:orgId/me/modification-requests/:requestId/cancel': 'member',
+  'GET /api/orgs/:orgId/modification-requests': 'time.approve',
+  'POST /api/orgs/:orgId/modification-requests/:requestId/approve': 'time.approve',
+  'POST /api/orgs/:orgId/modification-requests/:requestId/reject': 'time.approve',
+  'GET /api/orgs/:orgId/timesheets': 'time.read',
+  'GET /api/orgs/:orgId/employees/:employeeId/timesheets/:periodStart': 'member',
+  // The employee submits their own; an approver anyone's in scope (checked in the service).
+  'POST /api/orgs/:orgId/employees/:employeeId/timesheets/:periodStart/submit': 'member',
+  'POST /api/orgs/:orgId/employees/:employeeId/timesheets/:periodStart/approve': 'time.approve',
+  'POST /api/orgs/:orgId/employees/:employeeId/timesheets/:periodStart/lock': 'timesheets.lock',
+  'POST /api/orgs/:orgId/employees/:employeeId/timesheets/:periodStart/reopen': 'time.approve',
+  'POST /api/orgs/:orgId/employees/:employeeId/timesheets/:periodStart/unlock': 'timesheets.lock',
   // Schedules, time policies, teams and projects (issue 3: workforce model).
   'GET /api/orgs/:orgId/shift-templates': 'schedules.read',
   'GET /api/orgs/:orgId/shift-templates/:shiftTemplateId': 'schedules.read',
@@ -169,6 +186,9 @@ beforeAll(async () => {
   // Ids that need no real object: an allowed call may answer 404, which is not a permission failure.
   ids.tokenId = '0190a000-0000-7000-8000-0000000000aa';
   ids.deviceId = '0190a000-0000-7000-8000-0000000000bb';
+  ids.requestId = '0190a000-0000-7000-8000-0000000000ee';
+  // A biweekly period start for the default anchor (2024-01-01).
+  ids.periodStart = '2026-11-02';
   for (const [name, suffix] of [
     ['shiftTemplateId', 'c1'],
     ['shiftPatternId', 'c2'],
@@ -210,6 +230,21 @@ function probeBody(method: string, path: string): unknown {
   if (path.endsWith('/employees')) return { code: `P-${Date.now()}`, name: 'Probe' };
   if (path.endsWith('/enrollment-tokens')) return { siteId: ids.siteId, expiresInHours: 24, maxUses: 1 };
   if (path.endsWith('/revoke')) return {};
+  if (path.endsWith('/adjustments'))
+    return {
+      kind: 'manual_entry',
+      start: '2026-03-02T09:00:00Z',
+      end: '2026-03-02T10:00:00Z',
+      reason: 'Probe',
+    };
+  if (path.endsWith('/me/modification-requests'))
+    return { action: 'delete', targetId: ids.requestId, reason: 'Probe' };
+  if (path.endsWith('/modification-requests/:requestId/reject')) return { note: 'Probe' };
+  if (
+    /\/(modification-requests\/:requestId|timesheets\/:periodStart)\/(approve|cancel|submit|lock)$/.test(path)
+  )
+    return {};
+  if (/\/timesheets\/:periodStart\/(reopen|unlock)$/.test(path)) return { reason: 'Probe' };
   if (path.includes('/shift-templates')) return { name: 'Probe', startTime: '09:00', endTime: '17:00' };
   if (path.endsWith('/shift-patterns'))
     return {

@@ -33,6 +33,19 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
     departmentId: department.body.id,
     pin: '1234',
   });
+  // The owner is also an employee, so self-service routes (modification requests) have real ids.
+  await as('PATCH', `/employees/${employee.body.id}`, { userId: owner.userId });
+  const adjustment = await as('POST', `/employees/${employee.body.id}/adjustments`, {
+    kind: 'manual_entry',
+    start: '2026-03-02T09:00:00Z',
+    end: '2026-03-02T10:00:00Z',
+    reason: 'Seed',
+  });
+  const request = await as('POST', '/me/modification-requests', {
+    action: 'delete',
+    targetId: adjustment.body.id,
+    reason: 'Seed',
+  });
   const enrollment = await as('POST', '/enrollment-tokens', { siteId: site.body.id, maxUses: 2 });
   const device = await hub.request('POST', '/api/devices/register', {
     body: registrationBody(enrollment.body.token, createKeyPair().publicJwk, `Kiosk ${key}`),
@@ -97,6 +110,7 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
     task,
   ])
     expect(response.status).toBe(201);
+  expect([adjustment.status, request.status]).toEqual([201, 201]);
   ids[key] = {
     orgId: owner.orgId,
     userId: owner.userId,
@@ -107,6 +121,9 @@ async function seedOrg(owner: Owner, key: 'A' | 'B') {
     employeeId: employee.body.id,
     tokenId: enrollment.body.id,
     deviceId: device.body.deviceId,
+    requestId: request.body.id,
+    // A biweekly period start for the default anchor (2024-01-01).
+    periodStart: '2026-11-02',
     shiftTemplateId: shiftTemplate.body.id,
     shiftPatternId: shiftPattern.body.id,
     shiftAssignmentId: shiftAssignment.body.id,
@@ -143,6 +160,21 @@ function validBody(method: string, path: string): unknown {
   if (path.endsWith('/terminate')) return { terminationDate: '2026-12-31' };
   if (path.endsWith('/employees')) return { code: 'PROBE', name: 'Probe' };
   if (path.endsWith('/employees/:employeeId')) return { name: 'Probe' };
+  if (path.endsWith('/adjustments'))
+    return {
+      kind: 'manual_entry',
+      start: '2026-03-03T09:00:00Z',
+      end: '2026-03-03T10:00:00Z',
+      reason: 'Probe',
+    };
+  if (path.endsWith('/me/modification-requests'))
+    return { action: 'delete', targetId: '0190a000-0000-7000-8000-000000000003', reason: 'Probe' };
+  if (path.endsWith('/modification-requests/:requestId/reject')) return { note: 'Probe' };
+  if (
+    /\/(modification-requests\/:requestId|timesheets\/:periodStart)\/(approve|cancel|submit|lock)$/.test(path)
+  )
+    return {};
+  if (/\/timesheets\/:periodStart\/(reopen|unlock)$/.test(path)) return { reason: 'Probe' };
   if (path.endsWith('/revoke')) return undefined;
   if (path.endsWith('/me/leave-requests'))
     return {

@@ -68,6 +68,8 @@ export const ZOrganization = z
     timeZone: z.string(),
     weekStart: z.number().int().min(1).max(7),
     locale: z.string(),
+    periodFrequency: z.enum(['weekly', 'biweekly', 'semimonthly', 'monthly']),
+    periodAnchorDate: z.iso.date().nullable(),
     status: z.enum(['active', 'suspended']),
     createdAt: ZTimestamp,
   })

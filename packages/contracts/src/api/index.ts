@@ -12,3 +12,5 @@ export * from './reports';
 export * from './leave';
 export * from './teams';
 export * from './projects';
+export * from './adjustments';
+export * from './timesheets';

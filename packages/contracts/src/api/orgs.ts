@@ -23,6 +23,10 @@ export const ZUpdateOrganizationBody = z
     timeZone: ZTimeZone.optional(),
     weekStart: z.number().int().min(1).max(7).optional(),
     locale: ZLocale.optional(),
+    /** Timesheet period length; weekly periods start on `weekStart`. */
+    periodFrequency: z.enum(['weekly', 'biweekly', 'semimonthly', 'monthly']).optional(),
+    /** Biweekly: any date on which a period starts (fixes the two-week phase). */
+    periodAnchorDate: z.iso.date().nullable().optional(),
   })
   .strict()
   .meta({ id: 'UpdateOrganizationBody' });

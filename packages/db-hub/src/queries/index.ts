@@ -20,3 +20,6 @@ export * from './reports';
 export * from './leave';
 export * from './teams';
 export * from './projects';
+export * from './adjustments';
+export * from './modification-requests';
+export * from './timesheets';

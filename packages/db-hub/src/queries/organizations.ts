@@ -29,7 +29,12 @@ export async function updateOrganization(
   db: Database,
   params: {
     orgId: string;
-    changes: Partial<Pick<OrganizationRow, 'name' | 'timeZone' | 'weekStart' | 'locale'>>;
+    changes: Partial<
+      Pick<
+        OrganizationRow,
+        'name' | 'timeZone' | 'weekStart' | 'locale' | 'periodFrequency' | 'periodAnchorDate'
+      >
+    >;
   },
 ): Promise<OrganizationRow | undefined> {
   const [row] = await db

@@ -1,0 +1,451 @@
+/**
+ * @module Timesheets: one per employee per pay period (the org's `period_frequency`), created on first
+ * action. open → submitted → approved → locked; reopen (submitted/approved → open, `time.approve`) and
+ * unlock (locked → open, `timesheets.lock`) take a reason and are audited. A locked timesheet keeps the
+ * totals it was locked with; events for it that arrive later are flagged by the projection
+ * (`late_event_in_locked_period`), never applied, until an admin unlocks it.
+ */
+import { AppError } from '@clockface/core';
+import type { TPermission } from '@clockface/contracts/api';
+import type { Database } from '@clockface/db-hub';
+import {
+  enqueueProjection,
+  ensureTimesheetForUpdate,
+  findEmployee,
+  findSite,
+  findTimesheet,
+  listAuditEntries,
+  listCarriedCorrections,
+  listEmployeeTimesheets,
+  listPeriodTimesheets,
+  listTimesheetEntries,
+  listTimesheetExceptions,
+  listTimesheetWorkDays,
+  sumWorkDays,
+  updateTimesheet,
+  type EmployeeRow,
+  type OrganizationRow,
+  type TimesheetChanges,
+  type TimesheetRow,
+  type TimesheetStatus,
+  type WorkDayTotals,
+} from '@clockface/db-hub/queries';
+import {
+  getLocalDate,
+  getNextPeriod,
+  getPeriodForDate,
+  type PeriodConfig,
+  type TimesheetPeriod,
+  type Weekday,
+} from '@clockface/timekeeping';
+import type { ActorContext, HubDeps } from '../deps';
+import type { OrgMembership } from '../env';
+import { toAdjustment } from './adjustments.service';
+import { recordAudit } from './audit.service';
+import { assertEmployeeInScope, resolveEmployeeScope, scopeEmployeeFilter } from './visibility.service';
+
+/**
+ * Biweekly orgs that never chose an anchor get one that is stable and starts on their week start:
+ * the first such weekday on or after Monday 2024-01-01. Changing it later shifts every future period.
+ */
+const DEFAULT_BIWEEKLY_ANCHOR_MONDAY = '2024-01-01';
+
+export function periodConfigOf(org: OrganizationRow): PeriodConfig {
+  const weekStart = org.weekStart as Weekday;
+  const anchor =
+    org.periodAnchorDate ??
+    new Date(Date.parse(`${DEFAULT_BIWEEKLY_ANCHOR_MONDAY}T00:00:00Z`) + (weekStart - 1) * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+  return { frequency: org.periodFrequency, weekStart, anchorDate: anchor };
+}
+
+/** The period starting on `periodStart`; any other date is refused, naming the right start. */
+export function resolvePeriod(org: OrganizationRow, periodStart: string): TimesheetPeriod {
+  const period = getPeriodForDate(periodConfigOf(org), periodStart);
+  if (period.start !== periodStart) {
+    throw new AppError('VALIDATION_FAILED', {
+      message: `${periodStart} is not the first day of a ${org.periodFrequency} period; the period containing it starts on ${period.start}`,
+      issues: [{ path: 'periodStart', message: `Use ${period.start}` }],
+    });
+  }
+  return period;
+}
+
+/** The zone the projection uses for this employee: their home site's, else the org's. */
+export async function employeeTimeZone(tx: Database, org: OrganizationRow, employee: EmployeeRow) {
+  if (!employee.homeSiteId) return org.timeZone;
+  const site = await findSite(tx, { orgId: org.id, siteId: employee.homeSiteId, includeDeleted: true });
+  return site?.timeZone ?? org.timeZone;
+}
+
+export function localToday(deps: Pick<HubDeps, 'clock'>, zone: string) {
+  return getLocalDate(deps.clock.now().toISOString(), zone);
+}
+
+const EMPTY_TOTALS: WorkDayTotals = {
+  workedMinutes: 0,
+  regularMinutes: 0,
+  overtimeMinutes: 0,
+  overtime: [],
+  paidBreakMinutes: 0,
+  unpaidBreakMinutes: 0,
+  autoDeductedMinutes: 0,
+  lateMinutes: 0,
+  earlyLeaveMinutes: 0,
+  leaveMinutes: 0,
+  paidLeaveMinutes: 0,
+  exceptionCount: 0,
+};
+
+/** Locked timesheets report what they were locked with; everything else the live projection. */
+const shownTotals = (status: TimesheetStatus, lockedTotals: unknown, projected: WorkDayTotals) =>
+  status === 'locked' && lockedTotals ? { ...EMPTY_TOTALS, ...(lockedTotals as WorkDayTotals) } : projected;
+
+const iso = (value: Date | null) => value?.toISOString() ?? null;
+
+const encodeCursor = (row: { employeeName: string; employeeId: string }) =>
+  Buffer.from(JSON.stringify([row.employeeName, row.employeeId])).toString('base64url');
+function decodeCursor(cursor: string | undefined) {
+  if (!cursor) return undefined;
+  try {
+    const [name, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof name === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return { name, id };
+  } catch {
+    // fall through to the validation error
+  }
+  throw new AppError('VALIDATION_FAILED', {
+    message: 'The cursor is not one this API returned',
+    issues: [{ path: 'cursor', message: 'Invalid cursor' }],
+  });
+}
+
+interface Caller {
+  membership: OrgMembership;
+  userId: string;
+}
+
+export async function listTimesheetsForPeriod(
+  tx: Database,
+  caller: Caller,
+  query: {
+    periodStart: string;
+    limit: number;
+    cursor?: string | undefined;
+    status?: TimesheetStatus | undefined;
+    departmentId?: string | undefined;
+  },
+) {
+  const org = caller.membership.organization;
+  const period = resolvePeriod(org, query.periodStart);
+  const scope = await resolveEmployeeScope(tx, { ...caller, permission: 'time.read' });
+  const rows = await listPeriodTimesheets(tx, {
+    orgId: org.id,
+    periodStart: period.start,
+    periodEnd: period.end,
+    employeeIds: scopeEmployeeFilter(scope),
+    status: query.status,
+    departmentId: query.departmentId,
+    limit: query.limit,
+    after: decodeCursor(query.cursor),
+  });
+  const items = rows.slice(0, query.limit);
+  return {
+    items: items.map((row) => ({
+      id: row.timesheetId,
+      employeeId: row.employeeId,
+      employeeName: row.employeeName,
+      employeeCode: row.employeeCode,
+      periodStart: period.start,
+      periodEnd: period.end,
+      status: row.status,
+      totals: shownTotals(row.status, row.lockedTotals, row.totals),
+      submittedAt: iso(row.submittedAt),
+      approvedAt: iso(row.approvedAt),
+      lockedAt: iso(row.lockedAt),
+    })),
+    nextCursor: rows.length > query.limit ? encodeCursor(items.at(-1)!) : null,
+  };
+}
+
+async function getScopedEmployee(tx: Database, caller: Caller, employeeId: string, permission: TPermission) {
+  const scope = await resolveEmployeeScope(tx, { ...caller, permission });
+  assertEmployeeInScope(scope, employeeId);
+  const employee = await findEmployee(tx, {
+    orgId: caller.membership.orgId,
+    employeeId,
+    includeDeleted: true,
+  });
+  if (!employee) throw new AppError('NOT_FOUND', { message: 'No such employee in this organization.' });
+  return { scope, employee };
+}
+
+function eachDate(from: string, to: string): string[] {
+  const dates: string[] = [];
+  for (let day = Date.parse(`${from}T00:00:00Z`); day <= Date.parse(`${to}T00:00:00Z`); day += 86_400_000)
+    dates.push(new Date(day).toISOString().slice(0, 10));
+  return dates;
+}
+
+function toSummary(
+  employee: EmployeeRow,
+  period: TimesheetPeriod,
+  timesheet: TimesheetRow | undefined,
+  projected: WorkDayTotals,
+) {
+  const status = timesheet?.status ?? 'open';
+  return {
+    id: timesheet?.id ?? null,
+    employeeId: employee.id,
+    employeeName: employee.name,
+    employeeCode: employee.code,
+    periodStart: period.start,
+    periodEnd: period.end,
+    status,
+    totals: shownTotals(status, timesheet?.lockedTotals, projected),
+    submittedAt: iso(timesheet?.submittedAt ?? null),
+    approvedAt: iso(timesheet?.approvedAt ?? null),
+    lockedAt: iso(timesheet?.lockedAt ?? null),
+  };
+}
+
+export async function getEmployeeTimesheet(
+  tx: Database,
+  caller: Caller,
+  employeeId: string,
+  periodStart: string,
+) {
+  const org = caller.membership.organization;
+  const { employee } = await getScopedEmployee(tx, caller, employeeId, 'time.read');
+  const period = resolvePeriod(org, periodStart);
+  const range = { orgId: org.id, employeeId, from: period.start, to: period.end };
+  const [timesheet, projected, workDays, entries, exceptions, carried] = [
+    await findTimesheet(tx, { orgId: org.id, employeeId, periodStart: period.start }),
+    await sumWorkDays(tx, range),
+    await listTimesheetWorkDays(tx, range),
+    await listTimesheetEntries(tx, range),
+    await listTimesheetExceptions(tx, range),
+    await listCarriedCorrections(tx, { orgId: org.id, employeeId, periodStart: period.start }),
+  ];
+  const history = timesheet
+    ? (
+        await listAuditEntries(tx, {
+          orgId: org.id,
+          entityType: 'timesheet',
+          entityId: timesheet.id,
+          limit: 200,
+        })
+      )
+        .reverse()
+        .map((entry) => ({
+          action: entry.action,
+          actorUserId: entry.actorUserId,
+          at: entry.createdAt.toISOString(),
+          reason: ((entry.after as { reason?: string } | null)?.reason ?? null) as string | null,
+        }))
+    : [];
+  const dayByDate = new Map(workDays.map((day) => [day.workDate, day]));
+  return {
+    ...toSummary(employee, period, timesheet, projected),
+    projectedTotals: projected,
+    days: eachDate(period.start, period.end).map((date) => {
+      const day = dayByDate.get(date);
+      return {
+        date,
+        workedMinutes: day?.workedMinutes ?? 0,
+        regularMinutes: day?.regularMinutes ?? 0,
+        overtimeMinutes: day?.overtimeMinutes ?? 0,
+        paidBreakMinutes: day?.paidBreakMinutes ?? 0,
+        unpaidBreakMinutes: day?.unpaidBreakMinutes ?? 0,
+        leaveMinutes: day?.leaveMinutes ?? 0,
+        lateMinutes: day?.lateMinutes ?? 0,
+        earlyLeaveMinutes: day?.earlyLeaveMinutes ?? 0,
+        exceptionCount: day?.exceptionCount ?? 0,
+        entries: entries
+          .filter((entry) => entry.workDate === date)
+          .map((entry) => ({
+            id: entry.id,
+            kind: entry.kind,
+            status: entry.status,
+            start: entry.startAt.toISOString(),
+            end: iso(entry.endAt),
+            grossMinutes: entry.grossMinutes,
+            breakMinutes: entry.breakMinutes,
+            projectId: entry.projectId,
+            taskId: entry.taskId,
+          })),
+      };
+    }),
+    exceptions: exceptions.map((exception) => ({
+      id: exception.id,
+      workDate: exception.workDate,
+      code: exception.code,
+      severity: exception.severity,
+      minutes: exception.minutes,
+      message: exception.message,
+      entryId: exception.entryId,
+      eventIds: exception.eventIds,
+    })),
+    carriedAdjustments: carried.map(toAdjustment),
+    history,
+  };
+}
+
+type Transition = 'submit' | 'approve' | 'lock' | 'reopen' | 'unlock';
+
+/** Which statuses each transition leaves from, and where it goes. Anything else is a 409. */
+const TRANSITIONS: Record<
+  Transition,
+  { from: TimesheetStatus[]; to: TimesheetStatus; permission: TPermission }
+> = {
+  submit: { from: ['open'], to: 'submitted', permission: 'time.approve' },
+  approve: { from: ['submitted'], to: 'approved', permission: 'time.approve' },
+  lock: { from: ['approved'], to: 'locked', permission: 'timesheets.lock' },
+  reopen: { from: ['submitted', 'approved'], to: 'open', permission: 'time.approve' },
+  unlock: { from: ['locked'], to: 'open', permission: 'timesheets.lock' },
+};
+
+/**
+ * Moves one employee's timesheet for one period. `submit` is also open to the employee themself; the
+ * others need the permission in the table, for an employee in the caller's scope. Managers cannot
+ * approve their own timesheet (admins and owners can: someone has to).
+ */
+export async function transitionTimesheet(
+  deps: HubDeps,
+  tx: Database,
+  actor: ActorContext & { actorUserId: string },
+  caller: Caller,
+  params: { employeeId: string; periodStart: string; transition: Transition; note?: string | undefined },
+) {
+  const org = caller.membership.organization;
+  const rule = TRANSITIONS[params.transition];
+  const permission = params.transition === 'submit' ? 'time.read' : rule.permission;
+  const { scope, employee } = await getScopedEmployee(tx, caller, params.employeeId, permission);
+  const period = resolvePeriod(org, params.periodStart);
+  const isOwn = scope.ownEmployeeId === employee.id;
+  if (params.transition === 'submit' && !isOwn && !caller.membership.permissions.has('time.approve')) {
+    throw new AppError('FORBIDDEN', {
+      message: 'Only the employee or someone who approves their time can submit this timesheet',
+    });
+  }
+  if (params.transition === 'approve' && isOwn && scope.kind !== 'org') {
+    throw new AppError('FORBIDDEN', { message: 'Managers cannot approve their own timesheet' });
+  }
+  if ((params.transition === 'reopen' || params.transition === 'unlock') && !params.note) {
+    throw new AppError('VALIDATION_FAILED', {
+      message: `A reason is required to ${params.transition} a timesheet`,
+      issues: [{ path: 'reason', message: 'Required' }],
+    });
+  }
+  const now = deps.clock.now();
+  if (
+    params.transition === 'lock' &&
+    period.end >= localToday(deps, await employeeTimeZone(tx, org, employee))
+  ) {
+    throw new AppError('CONFLICT', {
+      message: `The period ${period.start}…${period.end} has not ended yet; lock it after ${period.end}`,
+    });
+  }
+  const before = await ensureTimesheetForUpdate(tx, {
+    orgId: org.id,
+    employeeId: employee.id,
+    periodStart: period.start,
+    periodEnd: period.end,
+  });
+  if (!rule.from.includes(before.status)) {
+    throw new AppError('CONFLICT', {
+      message: `Cannot ${params.transition} a timesheet that is ${before.status} (allowed from: ${rule.from.join(', ')})`,
+    });
+  }
+  const changes: TimesheetChanges = { status: rule.to };
+  if (params.transition === 'submit')
+    Object.assign(changes, { submittedAt: now, submittedByUserId: actor.actorUserId });
+  if (params.transition === 'approve')
+    Object.assign(changes, { approvedAt: now, approvedByUserId: actor.actorUserId });
+  if (params.transition === 'lock') {
+    const totals = await sumWorkDays(tx, {
+      orgId: org.id,
+      employeeId: employee.id,
+      from: period.start,
+      to: period.end,
+    });
+    Object.assign(changes, { lockedAt: now, lockedByUserId: actor.actorUserId, lockedTotals: totals });
+  }
+  if (params.transition === 'reopen' || params.transition === 'unlock') {
+    Object.assign(changes, {
+      submittedAt: null,
+      submittedByUserId: null,
+      approvedAt: null,
+      approvedByUserId: null,
+      lockedAt: null,
+      lockedByUserId: null,
+      lockedTotals: null,
+    });
+  }
+  if (params.note !== undefined) changes.note = params.note;
+  const after = await updateTimesheet(tx, { orgId: org.id, timesheetId: before.id, changes });
+  if (params.transition === 'unlock') {
+    // Late events held back while it was locked now apply: recompute the whole period.
+    await enqueueProjection(tx, {
+      orgId: org.id,
+      employeeId: employee.id,
+      fromDate: period.start,
+      toDate: period.end,
+    });
+  }
+  await recordAudit(tx, actor, {
+    orgId: org.id,
+    action: `timesheet.${params.transition === 'submit' ? 'submitted' : params.transition === 'approve' ? 'approved' : `${params.transition}ed`}`,
+    entityType: 'timesheet',
+    entityId: after.id,
+    before: { status: before.status, lockedTotals: before.lockedTotals },
+    after: {
+      status: after.status,
+      employeeId: employee.id,
+      periodStart: period.start,
+      ...(params.note !== undefined ? { reason: params.note } : {}),
+      ...(after.lockedTotals ? { lockedTotals: after.lockedTotals } : {}),
+    },
+  });
+  return getEmployeeTimesheet(tx, caller, employee.id, period.start);
+}
+
+/** Timesheets of an employee overlapping `from`…`to`, by status, for the correction rules. */
+export async function findTimesheetsCovering(
+  tx: Database,
+  params: { orgId: string; employeeId: string; dates: string[] },
+) {
+  const sorted = [...params.dates].sort();
+  const sheets = await listEmployeeTimesheets(tx, {
+    orgId: params.orgId,
+    employeeId: params.employeeId,
+    fromDate: sorted[0]!,
+    toDate: sorted.at(-1)!,
+  });
+  return sheets.filter((sheet) =>
+    sorted.some((date) => sheet.periodStart <= date && date <= sheet.periodEnd),
+  );
+}
+
+/**
+ * The first period after `locked` whose timesheet is not approved or locked: where a correction for a
+ * locked period is carried. Looks a few years ahead at most.
+ */
+export async function findNextOpenPeriod(
+  tx: Database,
+  org: OrganizationRow,
+  employeeId: string,
+  locked: TimesheetPeriod,
+): Promise<TimesheetPeriod> {
+  const config = periodConfigOf(org);
+  const later = await listEmployeeTimesheets(tx, { orgId: org.id, employeeId, fromDate: locked.end });
+  const closed = new Set(
+    later
+      .filter((sheet) => sheet.status === 'locked' || sheet.status === 'approved')
+      .map((s) => s.periodStart),
+  );
+  let period = getNextPeriod(config, getPeriodForDate(config, locked.end));
+  for (let step = 0; step < 400 && closed.has(period.start); step += 1)
+    period = getNextPeriod(config, period);
+  return period;
+}

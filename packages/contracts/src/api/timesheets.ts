@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { ZAdjustment } from './adjustments';
+import { ZPageQuery, ZTimestamp, ZUuid } from './common';
+
+const ZPlainDate = z.iso.date();
+
+export const TIMESHEET_STATUSES = ['open', 'submitted', 'approved', 'locked'] as const;
+export const PERIOD_FREQUENCIES = ['weekly', 'biweekly', 'semimonthly', 'monthly'] as const;
+
+export const ZTimesheetTotals = z
+  .object({
+    workedMinutes: z.number().int(),
+    regularMinutes: z.number().int(),
+    overtimeMinutes: z.number().int(),
+    overtime: z.array(z.object({ multiplier: z.number(), minutes: z.number().int() })),
+    paidBreakMinutes: z.number().int(),
+    unpaidBreakMinutes: z.number().int(),
+    autoDeductedMinutes: z.number().int(),
+    lateMinutes: z.number().int(),
+    earlyLeaveMinutes: z.number().int(),
+    leaveMinutes: z.number().int(),
+    paidLeaveMinutes: z.number().int(),
+    exceptionCount: z.number().int(),
+  })
+  .meta({ id: 'TimesheetTotals' });
+export type TTimesheetTotals = z.infer<typeof ZTimesheetTotals>;
+
+export const ZTimesheetSummary = z
+  .object({
+    /** Null until the timesheet is first acted on (it is created on demand). */
+    id: ZUuid.nullable(),
+    employeeId: ZUuid,
+    employeeName: z.string(),
+    employeeCode: z.string(),
+    periodStart: ZPlainDate,
+    periodEnd: ZPlainDate,
+    status: z.enum(TIMESHEET_STATUSES),
+    /** Locked timesheets: the totals at lock time. Otherwise the current projection. */
+    totals: ZTimesheetTotals,
+    submittedAt: ZTimestamp.nullable(),
+    approvedAt: ZTimestamp.nullable(),
+    lockedAt: ZTimestamp.nullable(),
+  })
+  .meta({ id: 'TimesheetSummary' });
+
+export const ZTimesheetDay = z
+  .object({
+    date: ZPlainDate,
+    workedMinutes: z.number().int(),
+    regularMinutes: z.number().int(),
+    overtimeMinutes: z.number().int(),
+    paidBreakMinutes: z.number().int(),
+    unpaidBreakMinutes: z.number().int(),
+    leaveMinutes: z.number().int(),
+    lateMinutes: z.number().int(),
+    earlyLeaveMinutes: z.number().int(),
+    exceptionCount: z.number().int(),
+    entries: z.array(
+      z.object({
+        id: ZUuid,
+        kind: z.enum(['punch', 'manual']),
+        status: z.enum(['complete', 'open', 'missing_clock_out']),
+        start: ZTimestamp,
+        end: ZTimestamp.nullable(),
+        grossMinutes: z.number().int(),
+        breakMinutes: z.number().int(),
+        projectId: ZUuid.nullable(),
+        taskId: ZUuid.nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'TimesheetDay' });
+
+export const ZTimesheetException = z
+  .object({
+    id: z.string(),
+    workDate: ZPlainDate,
+    code: z.string(),
+    severity: z.enum(['info', 'warning', 'error']),
+    minutes: z.number().int().nullable(),
+    message: z.string(),
+    entryId: ZUuid.nullable(),
+    eventIds: z.array(ZUuid),
+  })
+  .meta({ id: 'TimesheetException' });
+
+export const ZTimesheetHistoryItem = z
+  .object({
+    action: z.string(),
+    actorUserId: ZUuid.nullable(),
+    at: ZTimestamp,
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'TimesheetHistoryItem' });
+
+export const ZTimesheet = ZTimesheetSummary.extend({
+  /** The current projection's totals (differs from `totals` when a locked period received late events). */
+  projectedTotals: ZTimesheetTotals,
+  days: z.array(ZTimesheetDay),
+  exceptions: z.array(ZTimesheetException),
+  /** Corrections for earlier, locked periods carried into this one (flagged `moved_from_locked_period`). */
+  carriedAdjustments: z.array(ZAdjustment),
+  history: z.array(ZTimesheetHistoryItem),
+}).meta({ id: 'Timesheet' });
+export type TTimesheet = z.infer<typeof ZTimesheet>;
+
+export const ZTimesheetListQuery = ZPageQuery.extend({
+  /** The first day of a period (any date inside one is refused, with the right start in the error). */
+  periodStart: ZPlainDate,
+  status: z.enum(TIMESHEET_STATUSES).optional(),
+  departmentId: ZUuid.optional(),
+});
+
+export const ZTimesheetActionBody = z
+  .object({ note: z.string().trim().max(1000).optional() })
+  .strict()
+  .meta({ id: 'TimesheetActionBody' });
+export const ZReopenTimesheetBody = z
+  .object({ reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(1000) })
+  .strict()
+  .meta({ id: 'ReopenTimesheetBody' });
