@@ -86,7 +86,7 @@ export function structureRoutes(deps: HubDeps) {
       method: 'patch',
       path: '/api/orgs/{orgId}/departments/{departmentId}',
       tags: ['Departments'],
-      summary: 'Rename or move a department (no cycles)',
+      summary: 'Rename or move a department (no cycles), or set its manager (a member of the org)',
       security,
       middleware: [withPermission('departments.write')] as const,
       request: { params: ZDepartmentParams, body: jsonBody(ZUpdateDepartmentBody) },

@@ -72,6 +72,7 @@ export const toDepartment = (department: DepartmentRow) => ({
   parentId: department.parentId,
   name: department.name,
   code: department.code,
+  managerUserId: department.managerUserId,
   createdAt: department.createdAt.toISOString(),
   updatedAt: department.updatedAt.toISOString(),
 });

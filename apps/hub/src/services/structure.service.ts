@@ -6,6 +6,7 @@ import {
   createDepartment,
   createSite,
   findDepartment,
+  findMember,
   findSite,
   listDepartmentSubtreeIds,
   listDepartments,
@@ -82,11 +83,22 @@ export async function updateOrgDepartment(
       name?: string | undefined;
       parentId?: string | null | undefined;
       code?: string | null | undefined;
+      managerUserId?: string | null | undefined;
     };
   },
 ) {
   const before = await findDepartment(tx, { orgId: params.orgId, departmentId: params.departmentId });
   if (!before) throw new AppError('NOT_FOUND', { message: 'No such department' });
+  // The manager sees the department's time (visibility.service), so only a member of this org qualifies.
+  if (
+    params.changes.managerUserId &&
+    !(await findMember(tx, { orgId: params.orgId, userId: params.changes.managerUserId }))
+  ) {
+    throw new AppError('VALIDATION_FAILED', {
+      message: 'The manager must be a member of this organisation',
+      issues: [{ path: 'managerUserId', message: 'No member of this organisation has that user id' }],
+    });
+  }
   if (params.changes.parentId)
     await assertParentUsable(tx, params.orgId, params.changes.parentId, params.departmentId);
   const changes = Object.fromEntries(

@@ -132,6 +132,9 @@ export const ZDepartment = z
     parentId: ZUuid.nullable(),
     name: z.string(),
     code: z.string().nullable(),
+    managerUserId: ZUuid.nullable().meta({
+      description: 'The member who manages the department (and its sub-departments) and sees their time',
+    }),
     createdAt: ZTimestamp,
     updatedAt: ZTimestamp,
   })
@@ -145,6 +148,7 @@ export const ZCreateDepartmentBody = z
   .strict()
   .meta({ id: 'CreateDepartmentBody' });
 export const ZUpdateDepartmentBody = ZCreateDepartmentBody.partial()
+  .extend({ managerUserId: ZUuid.nullable().optional() })
   .strict()
   .meta({ id: 'UpdateDepartmentBody' });
 

@@ -45,7 +45,7 @@ export async function updateDepartment(
   params: {
     orgId: string;
     departmentId: string;
-    changes: Partial<Pick<DepartmentRow, 'name' | 'parentId' | 'code' | 'deletedAt'>>;
+    changes: Partial<Pick<DepartmentRow, 'name' | 'parentId' | 'code' | 'managerUserId' | 'deletedAt'>>;
   },
 ) {
   const [row] = await db
