@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ZPunchEvent, type TPunchEvent } from '@clockface/contracts/sync';
 import { canonicalize } from './canonical';
 import { generateKeyPairSync } from 'node:crypto';
-import { genesisHead, hashPunchEvent, verifyChain } from './chain';
+import { encodePunchEvent, genesisHead, hashPunchEvent, verifyChain } from './chain';
 import { DEVICE, EMPLOYEES, buildChain } from './chain-fixture';
 import { createEventBatch, verifyBatchSignature } from './signature';
 
@@ -49,6 +49,35 @@ describe('canonicalize', () => {
   it('refuses values JSON cannot carry faithfully', () => {
     expect(() => canonicalize({ a: Number.NaN })).toThrow(TypeError);
     expect(() => canonicalize({ a: 1n })).toThrow(TypeError);
+  });
+});
+
+describe('encodePunchEvent', () => {
+  const withoutHash = ({ hash: _hash, ...rest }: Record<string, unknown>) => rest;
+
+  test.prop([
+    fc.record({
+      score: fc.option(fc.integer({ min: 0, max: 10_000 }).map((value) => value / 10_000)),
+      liveness: fc.option(fc.integer({ min: 0, max: 10_000 }).map((value) => value / 10_000)),
+      modelId: fc.option(fc.string({ minLength: 1, maxLength: 64 })),
+      runId: fc.string(),
+      monotonicMs: fc.nat(),
+    }),
+    fc.boolean(),
+  ])('writes the known fields as canonicalize would, with or without hash', (fields, keepHash) => {
+    const event = { ...buildChain(1)[0]!, ...fields };
+    const input = keepHash ? event : withoutHash(event);
+    expect(encodePunchEvent(input as TPunchEvent)).toBe(canonicalize(withoutHash(event)));
+  });
+
+  it('falls back to canonicalize for any other shape: an extra field is hashed, a missing one left out', () => {
+    const event = buildChain(1)[0]!;
+    const extra = { ...event, photo: 'x' } as unknown as TPunchEvent;
+    expect(encodePunchEvent(extra)).toBe(canonicalize(withoutHash(extra as never)));
+    expect(encodePunchEvent(extra)).toContain('"photo":"x"');
+    const { score: _score, ...missing } = event;
+    expect(encodePunchEvent(missing as TPunchEvent)).toBe(canonicalize(withoutHash(missing)));
+    expect(hashPunchEvent(extra)).not.toBe(hashPunchEvent(event));
   });
 });
 

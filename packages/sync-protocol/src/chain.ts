@@ -8,7 +8,7 @@
  * Because prevHash is inside what is hashed, one Ed25519 signature over the newest hash vouches for
  * every event before it (see signature.ts).
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { TPunchEvent } from '@clockface/contracts/sync';
 import { canonicalize } from './canonical';
 
@@ -24,9 +24,7 @@ export interface ChainHead {
 export type UnhashedPunchEvent = Omit<TPunchEvent, 'hash'>;
 
 export function genesisHash(deviceId: string): string {
-  return createHash('sha256')
-    .update(CHAIN_DOMAIN + deviceId)
-    .digest('hex');
+  return digest('sha256', CHAIN_DOMAIN + deviceId, 'hex');
 }
 
 /** The head of a device chain that has no events yet. */
@@ -34,16 +32,55 @@ export function genesisHead(deviceId: string): ChainHead {
   return { seq: 0, hash: genesisHash(deviceId) };
 }
 
-/** The canonical bytes that are hashed for an event (everything but `hash`). */
-export function encodePunchEvent(event: UnhashedPunchEvent | TPunchEvent): string {
-  const { hash: _hash, ...rest } = event as TPunchEvent;
-  return canonicalize(rest);
+/** The fields a punch is hashed over, in canonical (UTF-16 code unit) order. */
+const PUNCH_KEYS = [
+  'deviceId',
+  'deviceTime',
+  'employeeId',
+  'id',
+  'liveness',
+  'method',
+  'modelId',
+  'monotonicMs',
+  'prevHash',
+  'runId',
+  'score',
+  'seq',
+  'type',
+] as const;
+const QUOTED_PUNCH_KEYS = PUNCH_KEYS.map((key) => `${JSON.stringify(key)}:`);
+
+/** True when the event has exactly the wire fields (plus `hash`), as every schema-checked event does. */
+function hasPunchShape(event: object): boolean {
+  const keyCount = Object.keys(event).length - (Object.hasOwn(event, 'hash') ? 1 : 0);
+  return keyCount === PUNCH_KEYS.length && PUNCH_KEYS.every((key) => Object.hasOwn(event, key));
 }
 
+/**
+ * The canonical bytes that are hashed for an event (everything but `hash`). The hub hashes every
+ * event it ingests, so an event of the known shape is written out in the fixed key order without
+ * copying and sorting; anything else goes through `canonicalize`. Both give the same bytes.
+ */
+export function encodePunchEvent(event: UnhashedPunchEvent | TPunchEvent): string {
+  if (!hasPunchShape(event)) {
+    const { hash: _hash, ...rest } = event as TPunchEvent;
+    return canonicalize(rest);
+  }
+  const record = event as unknown as Record<string, unknown>;
+  let out = '{';
+  for (let index = 0; index < PUNCH_KEYS.length; index += 1) {
+    const value = record[PUNCH_KEYS[index]!];
+    if (value === undefined) continue;
+    if (out.length > 1) out += ',';
+    out +=
+      QUOTED_PUNCH_KEYS[index]! + (typeof value === 'string' ? JSON.stringify(value) : canonicalize(value));
+  }
+  return `${out}}`;
+}
+
+/** One-shot `crypto.hash`: about twice as fast as createHash for inputs this small (the hub hashes every event). */
 export function hashPunchEvent(event: UnhashedPunchEvent | TPunchEvent): string {
-  return createHash('sha256')
-    .update(PUNCH_DOMAIN + encodePunchEvent(event))
-    .digest('hex');
+  return digest('sha256', PUNCH_DOMAIN + encodePunchEvent(event), 'hex');
 }
 
 /**

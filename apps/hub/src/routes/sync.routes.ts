@@ -79,7 +79,7 @@ export function syncRoutes(deps: HubDeps) {
       });
       const parsed = parseBatch(raw);
       const context = { actor: { requestId: c.get('requestId'), ip: c.get('clientIp') }, log: c.get('log') };
-      const ack = await c.var.orgScope((tx) => ingestEventBatch(deps, tx, context, c.get('device'), parsed));
+      const ack = await ingestEventBatch(deps, c.var.orgScope, context, c.get('device'), parsed);
       return c.json(ack, 200);
     },
   );

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { MAX_ROSTER_ITEMS, type TPunchEvent } from '@clockface/contracts/sync';
 import { ManualClock, uuidv7 } from '@clockface/core';
 import { schema, withOrgScope } from '@clockface/db-hub';
-import { createEventBatch, genesisHash, hashPunchEvent } from '@clockface/sync-protocol';
+import { appendToChain, createEventBatch, genesisHash, hashPunchEvent } from '@clockface/sync-protocol';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, signUpOwner, type TestHub } from '../helpers/test-hub';
@@ -256,6 +256,73 @@ describe('event batches', () => {
     expect(statuses(response.body)).toEqual(['conflict:SEQ_CONFLICT']);
     expect(response.body.head).toEqual({ seq: 1, hash: first!.hash });
     expect((await storedEvents(kiosk.deviceId)).map((row) => row.id)).toEqual([first!.id]);
+  });
+
+  it('an id stored for another device or org, in a batch past the head: a conflict, nothing overwritten, the device flagged', async () => {
+    /** The kiosk's next punch, but with a chosen id. */
+    const punchWithId = (kiosk: TestKiosk, id: string): TPunchEvent => {
+      const event = appendToChain(kiosk.head, {
+        id,
+        deviceId: kiosk.deviceId,
+        employeeId: alice,
+        type: 'clock_in',
+        method: 'face',
+        deviceTime: clock.now().toISOString(),
+        monotonicMs: 1,
+        runId: randomUUID(),
+        score: 0.8123,
+        liveness: 0.9,
+        modelId: 'arcface-r100@1',
+      });
+      kiosk.head = { seq: event.seq, hash: event.hash };
+      return event;
+    };
+    const neighbour = await newKiosk();
+    const [taken] = neighbour.punches([bob]);
+    await push(neighbour, neighbour.batch([taken!]));
+    // An org of its own, so other tests still see no punch in foreignOwner's org.
+    const thirdOrg = await signUpOwner(hub);
+    const outsider = await createEmployee(thirdOrg, { code: 'O1', name: 'Olga' });
+    const { token } = await createEnrollmentToken(hub, thirdOrg);
+    const foreignKiosk = await registerKiosk(hub, token);
+    const [foreignTaken] = foreignKiosk.punches([outsider]);
+    expect(statuses((await push(foreignKiosk, foreignKiosk.batch([foreignTaken!]))).body)).toEqual([
+      'accepted',
+    ]);
+
+    // Both batches continue the chain past everything stored (the ingest's fast path, which does
+    // not look ids up before inserting); the answers are those of the general path.
+    const kiosk = await newKiosk();
+    const events = [kiosk.punches([alice])[0]!, punchWithId(kiosk, taken!.id), kiosk.punches([bob])[0]!];
+    const response = await push(kiosk, kiosk.batch(events));
+    expect(statuses(response.body)).toEqual(['accepted', 'conflict:ID_CONFLICT', 'accepted:SEQ_GAP']);
+    expect(response.body.head).toEqual({ seq: 1, hash: events[0]!.hash });
+    // Another org's id is invisible to the lookup (RLS): only the insert finds it taken, after the
+    // flags were set, so the next event is not flagged (as before the fast path existed).
+    const other = await newKiosk();
+    const crossing = [
+      other.punches([alice])[0]!,
+      punchWithId(other, foreignTaken!.id),
+      other.punches([bob])[0]!,
+    ];
+    const second = await push(other, other.batch(crossing));
+    expect(statuses(second.body)).toEqual(['accepted', 'conflict:ID_CONFLICT', 'accepted']);
+    expect(second.body.results[1].message).toMatch(/already taken/);
+    expect(second.body.head).toEqual({ seq: 1, hash: crossing[0]!.hash });
+    expect((await storedEvents(other.deviceId)).map((row) => row.seq)).toEqual([1, 3]);
+
+    expect((await storedEvents(kiosk.deviceId)).map((row) => row.seq)).toEqual([1, 3]);
+    expect((await storedEvents(neighbour.deviceId)).map((row) => row.employeeId)).toEqual([bob]);
+    const [foreignRow] = await hub.runtime.deps.db
+      .select()
+      .from(schema.attendanceEvents)
+      .where(eq(schema.attendanceEvents.id, foreignTaken!.id));
+    expect(foreignRow).toMatchObject({ orgId: thirdOrg.orgId, employeeId: outsider });
+    expect((await deviceRow(kiosk.deviceId)).isFlaggedForReview).toBe(true);
+    const audit = await asOwner('GET', `/audit-log?entityId=${taken!.id}`);
+    expect(audit.body.items.map((entry: { action: string }) => entry.action)).toContain(
+      'device.event_conflict',
+    );
   });
 
   it("another org's or an unknown employee is rejected for that event only (DEV-03)", async () => {

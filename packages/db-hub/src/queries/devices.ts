@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { deviceTokenUses, devices, enrollmentTokens } from '../schema/devices';
+import { rowsOf } from './rows';
 import { organizations } from '../schema/organizations';
 
 export type EnrollmentTokenRow = typeof enrollmentTokens.$inferSelect;
@@ -139,6 +140,84 @@ export async function updateDevice(
     .where(and(eq(devices.orgId, params.orgId), eq(devices.id, params.deviceId)))
     .returning();
   return row;
+}
+
+/** What the sync ingest needs of a device while it holds the device's row lock. */
+export interface DeviceChainState {
+  id: string;
+  orgId: string;
+  siteId: string | null;
+  registeredAt: Date;
+  clockOffsetMs: number | null;
+  isFlaggedForReview: boolean;
+  /** The head of the device's chain on the hub: the highest contiguous, correctly linked seq. */
+  lastSeq: number;
+  lastHash: string | null;
+  /** The row version (xmin): every batch of the device changes it, so equal versions saw the same chain. */
+  rowVersion: string;
+}
+
+/**
+ * Locks the device row (`FOR UPDATE`) so one device's batches never interleave, and reads its chain
+ * head. Raw SQL with just these columns: the ingest runs it for every batch, and the select builder
+ * over the whole row cost it about 10× the CPU.
+ */
+export async function lockDeviceChainState(
+  db: Database,
+  params: { orgId: string; deviceId: string },
+): Promise<DeviceChainState | undefined> {
+  const [row] = rowsOf<{
+    site_id: string | null;
+    registered_at: Date | string;
+    clock_offset_ms: number | null;
+    is_flagged_for_review: boolean;
+    last_seq: string | number;
+    last_hash: string | null;
+    row_version: string;
+  }>(
+    await db.execute(sql`
+      select site_id, registered_at, clock_offset_ms, is_flagged_for_review, last_seq, last_hash,
+        xmin::text as row_version
+      from devices where org_id = ${params.orgId} and id = ${params.deviceId}
+      for update`),
+  );
+  if (!row) return undefined;
+  return {
+    id: params.deviceId,
+    orgId: params.orgId,
+    siteId: row.site_id,
+    registeredAt: new Date(row.registered_at),
+    clockOffsetMs: row.clock_offset_ms,
+    isFlaggedForReview: row.is_flagged_for_review,
+    lastSeq: Number(row.last_seq),
+    lastHash: row.last_hash,
+    rowVersion: row.row_version,
+  };
+}
+
+/**
+ * Moves the device's chain head after a batch and records when it was seen; sets the review flag
+ * with its first reason unless the device is flagged already (an admin clears it).
+ */
+export async function updateDeviceChainHead(
+  db: Database,
+  params: {
+    orgId: string;
+    deviceId: string;
+    lastSeq: number;
+    lastHash: string;
+    lastSeenAt: Date;
+    flagReason: string | null;
+  },
+): Promise<void> {
+  await db.execute(sql`
+    update devices set
+      last_seq = ${params.lastSeq}, last_hash = ${params.lastHash},
+      last_seen_at = ${params.lastSeenAt.toISOString()}::timestamptz, updated_at = now(),
+      is_flagged_for_review = is_flagged_for_review or ${params.flagReason !== null},
+      flag_reason = case when is_flagged_for_review or ${params.flagReason}::text is null then flag_reason
+        else ${params.flagReason}::text end
+    where org_id = ${params.orgId} and id = ${params.deviceId}`);
 }
 
 /** Records a device-token id; false when it was seen before (a replay, JWT-04). */

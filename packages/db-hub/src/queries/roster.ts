@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, gte, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
+import { rowsOf } from './rows';
 import { employees } from '../schema/employees';
 
 /**
@@ -70,16 +71,30 @@ export async function currentSnapshotXmin(db: Database): Promise<number> {
   return Number(rows[0]!.xmin);
 }
 
-/** The employees of an org among `ids`, with what the ingest checks (live, site). */
-export async function findEmployeesForPunches(db: Database, params: { orgId: string; ids: string[] }) {
+/**
+ * The employees of an org among `ids`, with what the ingest checks (live, site). Raw SQL with one
+ * array parameter: it runs for every batch the sync ingest takes.
+ */
+export async function findEmployeesForPunches(
+  db: Database,
+  params: { orgId: string; ids: string[] },
+): Promise<{ id: string; status: string; deletedAt: Date | null; homeSiteId: string | null }[]> {
   if (params.ids.length === 0) return [];
-  return db
-    .select({
-      id: employees.id,
-      status: employees.status,
-      deletedAt: employees.deletedAt,
-      homeSiteId: employees.homeSiteId,
-    })
-    .from(employees)
-    .where(and(eq(employees.orgId, params.orgId), inArray(employees.id, params.ids)));
+  const rows = rowsOf<{
+    id: string;
+    status: string;
+    deleted_at: Date | string | null;
+    home_site_id: string | null;
+  }>(
+    // An array literal of UUIDs (the wire schema checked them); anything else fails the cast.
+    await db.execute(sql`
+      select id, status, deleted_at, home_site_id from employees
+      where org_id = ${params.orgId} and id = any(${`{${params.ids.join(',')}}`}::uuid[])`),
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    status: row.status,
+    deletedAt: row.deleted_at === null ? null : new Date(row.deleted_at),
+    homeSiteId: row.home_site_id,
+  }));
 }
