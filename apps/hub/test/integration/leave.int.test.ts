@@ -507,6 +507,75 @@ describe('requests and decisions', () => {
   });
 });
 
+describe('races and other orgs', () => {
+  it('two approvers at once: one approves, the other gets 409, and the balance is charged once', async () => {
+    const request = await asOwner('POST', '/leave-requests', {
+      employeeId: employees.emma,
+      leaveTypeId: types.unpaid,
+      startDate: '2026-05-04',
+      endDate: '2026-05-04',
+    });
+    const usedBefore = (await balanceOf(employees.emma, types.unpaid)).usedMinutes;
+    const answers = await Promise.all([
+      asOwner('POST', `/leave-requests/${request.body.id}/approve`, {}),
+      asManager('POST', `/leave-requests/${request.body.id}/approve`, {}),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expect((await balanceOf(employees.emma, types.unpaid)).usedMinutes).toBe(usedBefore + 480);
+  });
+
+  it('overlapping requests at once: exactly one is made', async () => {
+    const ask = () =>
+      asEmployee('POST', '/me/leave-requests', {
+        leaveTypeId: types.unpaid,
+        startDate: '2026-05-11',
+        endDate: '2026-05-12',
+      });
+    const answers = await Promise.all(Array.from({ length: 6 }, ask));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+  });
+
+  it("another org's leave type or employee is refused like one that does not exist", async () => {
+    const other = await signUpOwner(hub);
+    const foreignType = await hub.request('POST', `/api/orgs/${other.orgId}/leave-types`, {
+      token: other.accessToken,
+      body: { name: 'Elsewhere', allowNegativeBalance: true },
+    });
+    const foreignEmployee = await hub.request('POST', `/api/orgs/${other.orgId}/employees`, {
+      token: other.accessToken,
+      body: { code: 'X-1', name: 'Elsewhere' },
+    });
+    const before = await countAllRows(hub.runtime.deps.db);
+    const withType = (leaveTypeId: string) =>
+      asEmployee('POST', '/me/leave-requests', {
+        leaveTypeId,
+        startDate: '2026-05-18',
+        endDate: '2026-05-18',
+      });
+    const foreign = await withType(foreignType.body.id);
+    const missing = await withType('0190a000-0000-7000-8000-000000000001');
+    expect(foreign.status).toBe(422);
+    expect(foreign.body.errors).toEqual(missing.body.errors);
+    const forForeignEmployee = await asOwner('POST', '/leave-requests', {
+      employeeId: foreignEmployee.body.id,
+      leaveTypeId: types.unpaid,
+      startDate: '2026-05-18',
+      endDate: '2026-05-18',
+    });
+    expect(forForeignEmployee.status).toBe(404);
+    expect(
+      (
+        await asOwner('POST', `/employees/${employees.emma}/leave-adjustments`, {
+          leaveTypeId: foreignType.body.id,
+          minutes: 60,
+          note: 'Sneaky',
+        })
+      ).status,
+    ).toBe(422);
+    expect(await countAllRows(hub.runtime.deps.db)).toEqual(before);
+  });
+});
+
 describe('with a schedule', () => {
   it("charges the employee's scheduled minutes on their working days, not Monday to Friday", async () => {
     const orgId = owner.orgId;
