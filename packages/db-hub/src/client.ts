@@ -6,10 +6,15 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { createTableRelationsHelpers, extractTablesRelationalConfig } from 'drizzle-orm';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import {
+  PostgresJsSession,
+  PostgresJsTransaction,
+  drizzle as drizzlePostgres,
+} from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from './schema/index';
@@ -46,6 +51,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       },
     });
     const db = drizzlePostgres(client, { schema }) as unknown as Database;
+    pipelinedPools.set(db, { pool: client, dialect: new PgDialect(), relations: relationalSchema() });
     return { kind: 'postgres', db, client, url: options.url, close: () => client.end({ timeout: 5 }) };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
@@ -68,4 +74,193 @@ export async function migrateDatabase(connection: DatabaseConnection): Promise<v
   } finally {
     await migrationClient.end({ timeout: 5 });
   }
+}
+
+/** What a pipelined transaction needs to build a drizzle handle on one reserved connection. */
+interface PipelinedPool {
+  pool: postgres.Sql;
+  dialect: PgDialect;
+  relations: ReturnType<typeof relationalSchema>;
+}
+/** Filled by openDatabase for postgres.js handles only: PGlite runs in-process, with no round trips to save. */
+const pipelinedPools = new WeakMap<Database, PipelinedPool>();
+
+function relationalSchema() {
+  const { tables, tableNamesMap } = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
+  return { fullSchema: schema, schema: tables, tableNamesMap };
+}
+
+/** One statement with its parameters. */
+export interface Statement {
+  text: string;
+  params: readonly (string | number | boolean | null)[];
+}
+
+/**
+ * Runs `work` in a transaction that opens with `prelude`, with as few round trips as the work
+ * allows. Answers NOT_PIPELINED when `db` is not a postgres.js pool (PGlite runs in-process, and a
+ * transaction already open nests as a savepoint), so the caller falls back to `db.transaction`.
+ *
+ * postgres.js's own `begin` waits for BEGIN's answer before the first statement and keeps the
+ * connection until COMMIT's answer, so a one-query transaction holds a connection for three round
+ * trips. Statements on one connection run in the order they are sent, so here BEGIN, the prelude
+ * and the first statements of `work` leave together (one round trip), and the connection goes back
+ * to the pool as soon as COMMIT is written: the next holder's statements queue behind it on the
+ * same socket. A transaction that wrote waits for COMMIT's answer, so a failed commit is an error;
+ * one that only read does not wait (see below).
+ *
+ * Nothing can run outside the transaction: BEGIN cannot fail on an idle connection (the only kind
+ * the pool hands out), and if the prelude fails Postgres aborts the transaction, so every later
+ * statement fails too (25P02) until our ROLLBACK.
+ */
+export async function runPipelinedTransaction<T>(
+  db: Database,
+  prelude: Statement,
+  work: (tx: Database) => Promise<T>,
+): Promise<T | typeof NOT_PIPELINED> {
+  const pipelined = pipelinedPools.get(db);
+  if (!pipelined) return NOT_PIPELINED;
+  const connection = await pipelined.pool.reserve();
+  const unsafe = connection.unsafe;
+
+  // Once the socket closes, nothing more may be sent on this connection (postgres.js would write to
+  // the closed socket and throw from a timer, taking the process down) and the transaction fails at
+  // once, as postgres.js's own begin does. postgres.js calls `onclose` of the pooled connection,
+  // which BEGIN's `onexecute` hands us.
+  let lostWith: Error | undefined;
+  let pooled: { onclose?: ((error: Error) => void) | null } | undefined;
+  let rejectClosed!: (error: Error) => void;
+  const closed = new Promise<never>((_, reject) => (rejectClosed = reject));
+  closed.catch(() => {});
+  const watchClose = (connectionInPool: NonNullable<typeof pooled>) => {
+    pooled = connectionInPool;
+    pooled.onclose = (error) => {
+      lostWith = error;
+      rejectClosed(error);
+    };
+    return true; // keep pipelining
+  };
+  let hasOnlyReads = true;
+  const guardedUnsafe = ((text: string, params?: never[], options?: postgres.UnsafeQueryOptions) => {
+    if (lostWith) return failedQuery(lostWith);
+    if (hasOnlyReads && !READ_STATEMENT.test(text)) hasOnlyReads = false;
+    return unsafe(text, params, options);
+  }) as typeof unsafe;
+
+  let savepoints = 0;
+  const transactionSql = Object.assign(connection, {
+    unsafe: guardedUnsafe,
+    // drizzle's nested transactions call `savepoint` on the transaction's client.
+    async savepoint<R>(nested: (sql: postgres.TransactionSql) => Promise<R>): Promise<R> {
+      const name = `s${savepoints++}`;
+      await guardedUnsafe(`savepoint ${name}`);
+      try {
+        const result = await nested(transactionSql as unknown as postgres.TransactionSql);
+        await guardedUnsafe(`release savepoint ${name}`);
+        return result;
+      } catch (error) {
+        await guardedUnsafe(`rollback to savepoint ${name}`);
+        throw error;
+      }
+    },
+  });
+  const session = new PostgresJsSession(transactionSql, pipelined.dialect, pipelined.relations);
+  const tx = new PostgresJsTransaction(
+    pipelined.dialect,
+    session as unknown as ConstructorParameters<typeof PostgresJsTransaction>[1],
+    pipelined.relations,
+  ) as unknown as Database;
+
+  const began = unsafe('begin', [], { onexecute: watchClose } as postgres.UnsafeQueryOptions).execute();
+  // Prepared: the same text on every transaction, so each connection parses and plans it once.
+  const preluded = unsafe(prelude.text, [...prelude.params], { prepare: true }).execute();
+  // Their failures also surface through the statements after them; awaited below.
+  began.catch(() => {});
+  preluded.catch(() => {});
+
+  const end = async (statement: 'commit' | 'rollback') => {
+    // Answered long ago unless `work` sent nothing; postgres.js also refuses a BEGIN answered on a
+    // connection that is no longer reserved.
+    await Promise.allSettled([began, preluded]);
+    if (lostWith) throw lostWith;
+    if (pooled?.onclose) pooled.onclose = null;
+    return endTransaction(connection, unsafe, statement);
+  };
+
+  let result: T;
+  try {
+    result = await Promise.race([work(tx), closed]);
+  } catch (error) {
+    if (!lostWith && !isConnectionLost(error)) await end('rollback').catch(() => {});
+    throw error;
+  }
+  const committing = end('commit');
+  const setupFailure = await Promise.all([began, preluded]).then(
+    () => undefined,
+    (error: unknown) => error ?? new Error('BEGIN or the scope setting failed'),
+  );
+  if (setupFailure) {
+    await committing.catch(() => {});
+    throw setupFailure;
+  }
+  if (hasOnlyReads) {
+    // Nothing to make durable and nothing that can fail at commit (no deferred constraints, and
+    // selects fire no triggers): what `work` read is already final, so answer without waiting for
+    // COMMIT's reply. The connection goes back to the pool as soon as the COMMIT is written.
+    committing.catch(() => {});
+    return result;
+  }
+  // A statement that failed inside `work` and was caught there aborted the transaction: Postgres
+  // answers COMMIT with ROLLBACK, and nothing was written.
+  if ((await committing).command === 'ROLLBACK')
+    throw new Error('The transaction was rolled back: a statement in it failed');
+  return result;
+}
+
+/** Statements that only read: drizzle's selects and raw `select …`. Anything else is treated as a write. */
+const READ_STATEMENT = /^\s*select\s/i;
+
+/** Returned by runPipelinedTransaction when the database has no pipelined pool. */
+export const NOT_PIPELINED: unique symbol = Symbol('not pipelined');
+
+/** Stands in for a query that must not be sent: rejects, whether drizzle awaits it or its values(). */
+function failedQuery(error: Error) {
+  const failed = Promise.reject(error);
+  failed.catch(() => {});
+  return Object.assign(failed, { values: () => failed, execute: () => failed }) as never;
+}
+
+/**
+ * Sends COMMIT or ROLLBACK and hands the connection back to the pool as soon as it is written
+ * (postgres.js's `onexecute`), not when it is answered; then waits for the answer.
+ */
+async function endTransaction(
+  connection: postgres.ReservedSql,
+  unsafe: postgres.ReservedSql['unsafe'],
+  statement: 'commit' | 'rollback',
+) {
+  let isReleased = false;
+  const release = () => {
+    if (isReleased) return;
+    isReleased = true;
+    connection.release();
+  };
+  const onexecute = () => {
+    queueMicrotask(release); // not from inside postgres.js's execute()
+    return true;
+  };
+  try {
+    return await unsafe(statement, [], { onexecute } as postgres.UnsafeQueryOptions).execute();
+  } catch (error) {
+    if (isConnectionLost(error)) isReleased = true; // postgres.js has taken it back
+    throw error;
+  } finally {
+    release();
+  }
+}
+
+/** A dropped socket, not a statement error: postgres.js returns such a connection to its pool itself. */
+function isConnectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('CONNECTION_');
 }

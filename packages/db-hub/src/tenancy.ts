@@ -4,8 +4,10 @@
  * still filter by org_id themselves; RLS is the second line of defence, not the first.
  */
 import { sql } from 'drizzle-orm';
-import type { Database } from './client';
+import { NOT_PIPELINED, runPipelinedTransaction, type Database } from './client';
 import { APP_ROLE } from './schema/columns';
+
+const SET_ORG_SCOPE = "select set_config('app.org_id', $1, true), set_config('role', $2, true)";
 
 /**
  * Runs `work` in a transaction confined to one organisation.
@@ -18,14 +20,18 @@ export async function withOrgScope<T>(
   orgId: string,
   work: (tx: Database) => Promise<T>,
 ): Promise<T> {
+  // On a postgres.js pool the setting is sent with BEGIN, ahead of the first query of `work`.
+  const pipelined = await runPipelinedTransaction(
+    db,
+    { text: SET_ORG_SCOPE, params: [orgId, APP_ROLE] },
+    work,
+  );
+  if (pipelined !== NOT_PIPELINED) return pipelined;
+  // PGlite, or a transaction already open (a savepoint then).
   return db.transaction(async (tx) => {
-    // Pipelined: the setting is sent without waiting for its answer, so the first query of `work`
-    // follows it on the same connection in the same round trip. Statements on one connection run
-    // in the order sent, so that query already runs as the app role in the org.
-    const setup = Promise.resolve(
-      tx.execute(sql`select set_config('app.org_id', ${orgId}, true), set_config('role', ${APP_ROLE}, true)`),
+    await tx.execute(
+      sql`select set_config('app.org_id', ${orgId}, true), set_config('role', ${APP_ROLE}, true)`,
     );
-    const [, result] = await Promise.all([setup, work(tx as unknown as Database)]);
-    return result;
+    return work(tx as unknown as Database);
   });
 }
