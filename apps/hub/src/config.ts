@@ -58,6 +58,12 @@ const ZEnvironment = z.object({
    * backlog at 30,000 punches a minute per kiosk; raise it for load tests of many batches per device.
    */
   DEVICE_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  /**
+   * Kiosk registration attempts per enrollment token and per client IP in 15 minutes, whatever the
+   * outcome (DEV-01); 0 turns a limit off. Raise them to provision many kiosks from one address.
+   */
+  DEVICE_REGISTRATIONS_PER_TOKEN: z.coerce.number().int().min(0).default(10),
+  DEVICE_REGISTRATIONS_PER_IP: z.coerce.number().int().min(0).default(30),
   /** Serve the interactive API docs at /api/docs (off by default in production). */
   API_DOCS: ZBoolean.optional(),
 });
@@ -99,6 +105,8 @@ export type HubConfig = Readonly<{
   trustedProxies: readonly string[];
   bodyLimitBytes: number;
   deviceRequestsPerMinute: number;
+  deviceRegistrationsPerToken: number;
+  deviceRegistrationsPerIp: number;
   runJobs: boolean;
   apiDocs: boolean;
 }>;
@@ -152,6 +160,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     ),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     deviceRequestsPerMinute: env.DEVICE_REQUESTS_PER_MINUTE,
+    deviceRegistrationsPerToken: env.DEVICE_REGISTRATIONS_PER_TOKEN,
+    deviceRegistrationsPerIp: env.DEVICE_REGISTRATIONS_PER_IP,
     runJobs: env.RUN_JOBS,
     apiDocs: env.API_DOCS ?? env.NODE_ENV !== 'production',
   });

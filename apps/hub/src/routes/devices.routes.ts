@@ -22,7 +22,11 @@ export function deviceRoutes(deps: HubDeps) {
   const security = bearerSecurity;
   const ZTokenParams = ZOrgParams.extend({ tokenId: z.uuid() });
   const ZDeviceParams = ZOrgParams.extend({ deviceId: z.uuid() });
-  const throttle = createDeviceThrottle(deps.db, { requestsPerMinute: deps.config.deviceRequestsPerMinute });
+  const throttle = createDeviceThrottle(deps.db, {
+    requestsPerMinute: deps.config.deviceRequestsPerMinute,
+    registrationsPerToken: deps.config.deviceRegistrationsPerToken,
+    registrationsPerIp: deps.config.deviceRegistrationsPerIp,
+  });
 
   router.openapi(
     createRoute({

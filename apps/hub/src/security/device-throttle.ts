@@ -7,11 +7,20 @@ import { AppError } from '@clockface/core';
 import { schema, type Database } from '@clockface/db-hub';
 import { RateLimiterDrizzle, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
-/** Registration attempts per client IP per 15 minutes: a site installing a dozen kiosks fits. */
+/** Default registration attempts per client IP per 15 minutes: a site installing a dozen kiosks fits. */
 export const REGISTRATIONS_PER_IP = 30;
-/** Attempts per enrollment token per 15 minutes, whatever the outcome: guessing is pointless anyway (256 bits). */
+/** Default attempts per enrollment token per 15 minutes, whatever the outcome: guessing is pointless anyway (256 bits). */
 export const REGISTRATIONS_PER_TOKEN = 10;
 const REGISTRATION_WINDOW_SECONDS = 15 * 60;
+
+export interface DeviceThrottleOptions {
+  /** Requests per device per minute; 0 = no limit. */
+  requestsPerMinute: number;
+  /** Registration attempts per enrollment token per 15 minutes (config DEVICE_REGISTRATIONS_PER_TOKEN); 0 = no limit. */
+  registrationsPerToken?: number;
+  /** Registration attempts per client IP per 15 minutes (config DEVICE_REGISTRATIONS_PER_IP); 0 = no limit. */
+  registrationsPerIp?: number;
+}
 
 export interface DeviceThrottle {
   /** Throws RATE_LIMITED (429 with Retry-After) past the per-device limit. */
@@ -20,7 +29,7 @@ export interface DeviceThrottle {
   consumeRegistration(key: { ip: string | null; tokenHash: string }): Promise<void>;
 }
 
-export function createDeviceThrottle(db: Database, options: { requestsPerMinute: number }): DeviceThrottle {
+export function createDeviceThrottle(db: Database, options: DeviceThrottleOptions): DeviceThrottle {
   // clearExpiredByTimeout off: its timer would keep tests alive; expired rows are overwritten in place.
   const limiter = (keyPrefix: string, points: number, duration: number) =>
     new RateLimiterDrizzle({
@@ -33,8 +42,11 @@ export function createDeviceThrottle(db: Database, options: { requestsPerMinute:
     });
   const perDevice =
     options.requestsPerMinute > 0 ? limiter('device_requests', options.requestsPerMinute, 60) : undefined;
-  const perIp = limiter('register_ip', REGISTRATIONS_PER_IP, REGISTRATION_WINDOW_SECONDS);
-  const perToken = limiter('register_token', REGISTRATIONS_PER_TOKEN, REGISTRATION_WINDOW_SECONDS);
+  const perIpLimit = options.registrationsPerIp ?? REGISTRATIONS_PER_IP;
+  const perTokenLimit = options.registrationsPerToken ?? REGISTRATIONS_PER_TOKEN;
+  const perIp = perIpLimit > 0 ? limiter('register_ip', perIpLimit, REGISTRATION_WINDOW_SECONDS) : undefined;
+  const perToken =
+    perTokenLimit > 0 ? limiter('register_token', perTokenLimit, REGISTRATION_WINDOW_SECONDS) : undefined;
 
   async function consume(limiters: [RateLimiterAbstract, string][], message: string) {
     try {
@@ -59,10 +71,10 @@ export function createDeviceThrottle(db: Database, options: { requestsPerMinute:
       );
     },
     async consumeRegistration({ ip, tokenHash }) {
-      await consume(
-        [[perToken, tokenHash], ...(ip ? ([[perIp, ip]] as [RateLimiterAbstract, string][]) : [])],
-        'Too many registration attempts. Try again later.',
-      );
+      const limiters: [RateLimiterAbstract, string][] = [];
+      if (perToken) limiters.push([perToken, tokenHash]);
+      if (perIp && ip) limiters.push([perIp, ip]);
+      await consume(limiters, 'Too many registration attempts. Try again later.');
     },
   };
 }

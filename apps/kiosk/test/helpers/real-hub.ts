@@ -59,7 +59,8 @@ export interface RealHub {
   output(): string;
 }
 
-export async function createRealHub(): Promise<RealHub> {
+/** `env`: hub settings on top of the test defaults (e.g. raised registration limits). */
+export async function createRealHub(options: { env?: Record<string, string> } = {}): Promise<RealHub> {
   const scratch = mkdtempSync(join(tmpdir(), 'kiosk-real-hub-'));
   const port = await freePort();
   const url = `http://localhost:${port}`;
@@ -89,6 +90,7 @@ export async function createRealHub(): Promise<RealHub> {
         LOG_LEVEL: 'warn',
         // The tests drive one kiosk hard; the per-device rate limit is tested on the hub side.
         DEVICE_REQUESTS_PER_MINUTE: '0',
+        ...options.env,
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       }),
       stdio: ['ignore', 'pipe', 'pipe'],
