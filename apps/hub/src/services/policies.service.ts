@@ -8,7 +8,7 @@ import { AppError } from '@clockface/core';
 import type { Database } from '@clockface/db-hub';
 import {
   deleteTimePolicy,
-  enqueueProjection,
+  enqueueProjectionForEmployees,
   findEmployee,
   findSite,
   findTimePolicy,
@@ -142,14 +142,12 @@ export async function enqueueCurrentPeriod(
   params: { organization: OrganizationRow; employeeIds: readonly string[] },
 ) {
   const window = currentPeriodWindow(params.organization, deps.clock.now());
-  for (const employeeId of params.employeeIds) {
-    await enqueueProjection(tx, {
-      orgId: params.organization.id,
-      employeeId,
-      fromDate: window.from,
-      toDate: window.to,
-    });
-  }
+  await enqueueProjectionForEmployees(tx, {
+    orgId: params.organization.id,
+    employeeIds: params.employeeIds,
+    fromDate: window.from,
+    toDate: window.to,
+  });
 }
 
 export type PolicyTargetInput =

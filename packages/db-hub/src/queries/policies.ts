@@ -134,3 +134,23 @@ export async function listLiveEmployeeIds(db: Database, params: { orgId: string 
     .where(and(eq(employees.orgId, params.orgId), isNull(employees.deletedAt)));
   return rows.map((row) => row.id);
 }
+
+/**
+ * `enqueueProjection` for many employees in one statement (ids travel as one bound array literal) (an org-wide policy change touches
+ * everyone; one round trip each would hold the request for seconds in a large org). Same merge rule.
+ */
+export async function enqueueProjectionForEmployees(
+  db: Database,
+  params: { orgId: string; employeeIds: readonly string[]; fromDate: string; toDate: string },
+): Promise<void> {
+  if (params.employeeIds.length === 0) return;
+  await db.execute(sql`
+    insert into projection_queue (org_id, employee_id, from_date, to_date)
+    select ${params.orgId}::uuid, employee_id, ${params.fromDate}::date, ${params.toDate}::date
+      from unnest(${`{${params.employeeIds.join(',')}}`}::uuid[]) as ids(employee_id)
+    on conflict (org_id, employee_id) do update
+       set from_date = least(projection_queue.from_date, excluded.from_date),
+           to_date = greatest(projection_queue.to_date, excluded.to_date),
+           requested_at = now()
+  `);
+}
