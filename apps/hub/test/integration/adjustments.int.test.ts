@@ -3,6 +3,8 @@
  * projected by the real projection job; who may correct whom; and bad input answered with a clear
  * problem+json that changes nothing.
  */
+import { schema } from '@clockface/db-hub';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAllRows } from '../helpers/db-snapshot';
 import { signUpOwner } from '../helpers/test-hub';
@@ -66,6 +68,12 @@ describe('manual entries', () => {
       flags: [],
       carriedToPeriodStart: null,
     });
+    // Queued in the same transaction as the correction, for the entry's local date.
+    const [queued] = await org.hub.runtime.deps.db
+      .select()
+      .from(schema.projectionQueue)
+      .where(eq(schema.projectionQueue.employeeId, org.employees.alice));
+    expect(queued).toMatchObject({ fromDate: '2026-03-10', toDate: '2026-03-10' });
     await org.project();
     const sheet = await timesheet(org.employees.alice, '2026-03-09');
     const day = sheet.days.find((d: { date: string }) => d.date === '2026-03-10');
@@ -130,6 +138,26 @@ describe('manual entries', () => {
       { status: 422, code: 'VALIDATION_FAILED', path: 'start' },
     );
     expect(overlap.detail).toContain('overlaps an existing entry');
+  });
+
+  it('refuses an entry overlapping one recorded moments ago, before the projection ran', async () => {
+    const first = await adjust('owner', org.employees.bob, {
+      kind: 'manual_entry',
+      start: '2026-03-04T09:00:00Z',
+      end: '2026-03-04T12:00:00Z',
+      reason: 'Paper timesheet',
+    });
+    expect(first.status).toBe(201);
+    await expectRefused(
+      () =>
+        adjust('owner', org.employees.bob, {
+          kind: 'manual_entry',
+          start: '2026-03-04T11:00:00Z',
+          end: '2026-03-04T13:00:00Z',
+          reason: 'Paper timesheet, again',
+        }),
+      { status: 422, code: 'VALIDATION_FAILED', path: 'start' },
+    );
   });
 
   it('accepts an instant within the 2-minute skew', async () => {

@@ -195,6 +195,55 @@ describe('changes, deletes, rejections and cancellations', () => {
   });
 });
 
+describe('races and locked periods', () => {
+  it('two approvers deciding at once: one wins, the other gets 409, and it is applied once', async () => {
+    const filed = await fileRequest('employee', {
+      action: 'add',
+      proposal: { kind: 'entry', start: '2026-03-19T09:00:00Z', end: '2026-03-19T10:00:00Z' },
+      reason: 'Stand-up at the office',
+    });
+    const [first, second] = await Promise.all([
+      org.as('manager', 'POST', `/modification-requests/${filed.body.id}/approve`, {}),
+      org.as('owner', 'POST', `/modification-requests/${filed.body.id}/reject`, { note: 'Not needed' }),
+    ]);
+    expect([first.status, second.status].sort()).toEqual([200, 409]);
+    const log = await org.as('owner', 'GET', `/employees/${org.employees.alice}/adjustments?limit=50`);
+    const applied = log.body.items.filter(
+      (item: { modificationRequestId: string | null }) => item.modificationRequestId === filed.body.id,
+    );
+    expect(applied).toHaveLength(first.status === 200 ? 1 : 0);
+  });
+
+  it('a request for a locked period is refused on approval unless carried to the next open period', async () => {
+    const week = `/employees/${org.employees.alice}/timesheets/2026-03-02`;
+    for (const action of ['submit', 'approve', 'lock']) {
+      expect((await org.as('owner', 'POST', `${week}/${action}`, {})).status).toBe(200);
+    }
+    org.clock.advance(60_000);
+    const filed = await fileRequest('employee', {
+      action: 'add',
+      proposal: { kind: 'entry', start: '2026-03-03T09:00:00Z', end: '2026-03-03T17:00:00Z' },
+      reason: 'Forgot the whole Tuesday',
+    });
+    expect(filed.status).toBe(201);
+    await expectRefused(
+      () => org.as('manager', 'POST', `/modification-requests/${filed.body.id}/approve`, {}),
+      409,
+      'PERIOD_LOCKED',
+    );
+    const carried = await org.as('manager', 'POST', `/modification-requests/${filed.body.id}/approve`, {
+      carryToNextOpenPeriod: true,
+    });
+    expect(carried.status).toBe(200);
+    const log = await org.as('owner', 'GET', `/employees/${org.employees.alice}/adjustments`);
+    expect(log.body.items[0]).toMatchObject({
+      id: carried.body.adjustmentId,
+      flags: ['moved_from_locked_period'],
+      carriedToPeriodStart: '2026-03-09',
+    });
+  });
+});
+
 describe('bad requests and own requests', () => {
   it('refuses bad proposals when filed, with nothing stored', async () => {
     await expectRefused(

@@ -69,6 +69,20 @@ describe('periods', () => {
     expect(badSetting.status).toBe(422);
   });
 
+  it('biweekly periods follow the anchor date', async () => {
+    const biweekly = await org.as('owner', 'PATCH', '', {
+      periodFrequency: 'biweekly',
+      periodAnchorDate: '2026-03-02',
+    });
+    expect(biweekly.body).toMatchObject({ periodFrequency: 'biweekly', periodAnchorDate: '2026-03-02' });
+    const sheet = await org.as('owner', 'GET', sheetPath(org.employees.alice, '2026-03-16'));
+    expect(sheet.body).toMatchObject({ periodStart: '2026-03-16', periodEnd: '2026-03-29' });
+    const wrong = await org.as('owner', 'GET', sheetPath(org.employees.alice, '2026-03-09'));
+    expect(wrong.body.errors).toEqual([{ path: 'periodStart', message: 'Use 2026-03-02' }]);
+    const back = await org.as('owner', 'PATCH', '', { periodFrequency: 'weekly', periodAnchorDate: null });
+    expect(back.status).toBe(200);
+  });
+
   it("an employee reads their own timesheet with days, entries and totals from the projection, not others'", async () => {
     const own = await org.as('employee', 'GET', sheetPath(org.employees.alice, LAST_WEEK));
     expect(own.status).toBe(200);

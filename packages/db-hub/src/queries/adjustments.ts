@@ -135,30 +135,44 @@ export interface OverlappingEntry {
 }
 
 /**
- * Projected entries of an employee that share time with `[start, end)`. An open entry (still clocked
- * in) runs until further notice; an entry missing its clock-out counts only its start, because it
- * has no end to overlap with.
+ * Entries of an employee that share time with `[start, end)`: the projected ones (an open entry runs
+ * until further notice; one missing its clock-out counts only its start, having no end to overlap
+ * with), plus manual entries recorded but not projected yet, so two quick corrections cannot both
+ * claim the same hour before the projection job runs.
  */
 export async function findOverlappingEntries(
   db: Database,
   params: { orgId: string; employeeId: string; start: Date; end: Date; excludeIds: string[] },
 ): Promise<OverlappingEntry[]> {
   const exclude = params.excludeIds.length > 0 ? params.excludeIds : ['00000000-0000-0000-0000-000000000000'];
+  const excluded = sql.join(
+    exclude.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  );
+  const start = params.start.toISOString();
+  const end = params.end.toISOString();
   const result = await db.execute(sql`
     select id, start_at as "startAt", end_at as "endAt", status
       from time_entries
      where org_id = ${params.orgId} and employee_id = ${params.employeeId}
-       and start_at < ${params.end.toISOString()}::timestamptz
+       and start_at < ${end}::timestamptz
        and case
-             when end_at is not null then end_at > ${params.start.toISOString()}::timestamptz
+             when end_at is not null then end_at > ${start}::timestamptz
              when status = 'open' then true
-             else start_at >= ${params.start.toISOString()}::timestamptz
+             else start_at >= ${start}::timestamptz
            end
-       and id not in (${sql.join(
-         exclude.map((id) => sql`${id}::uuid`),
-         sql`, `,
-       )})
-     order by start_at
+       and id not in (${excluded})
+    union all
+    select a.id, a.start_at, a.end_at, 'complete'
+      from time_adjustments a
+     where a.org_id = ${params.orgId} and a.employee_id = ${params.employeeId}
+       and a.kind = 'manual_entry'
+       and a.start_at < ${end}::timestamptz and a.end_at > ${start}::timestamptz
+       and a.id not in (${excluded})
+       and not exists (select 1 from time_entries e where e.org_id = a.org_id and e.id = a.id)
+       and not exists (select 1 from time_adjustments x
+                        where x.org_id = a.org_id and x.target_id = a.id and x.kind in ('edit', 'delete'))
+     order by 2
      limit 5`);
   return rowsOf<{ id: string; startAt: Date | string; endAt: Date | string | null; status: string }>(
     result,
