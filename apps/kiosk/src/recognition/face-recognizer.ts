@@ -78,7 +78,8 @@ export async function startFaceRecognizer(options: {
 export function createFaceRecognizer(options: FaceRecognizerOptions): FaceRecognizer {
   const { store, engine } = options;
   let gallery: FaceGallery | undefined;
-  let loadedStamp: string | undefined;
+  /** The roster stamp the gallery was built from; null = not built yet (or wiped). */
+  let loadedStamp: string | undefined | null = null;
   let lastMatch: MatchResult | undefined;
 
   function matchOptions(): MatchOptions {
@@ -102,7 +103,7 @@ export function createFaceRecognizer(options: FaceRecognizerOptions): FaceRecogn
 
   async function reloadIfRosterChanged(): Promise<void> {
     const stamp = rosterStamp();
-    if (stamp === loadedStamp && gallery) return;
+    if (stamp === loadedStamp) return;
     wipeGallery();
     loadedStamp = stamp;
     if (stamp === undefined || store.keyState.status !== 'ready') return;
@@ -167,7 +168,7 @@ export function createFaceRecognizer(options: FaceRecognizerOptions): FaceRecogn
     },
     wipe(): void {
       wipeGallery();
-      loadedStamp = undefined;
+      loadedStamp = null;
     },
     async close(): Promise<void> {
       wipeGallery();
