@@ -237,8 +237,13 @@ describe('enrollment', () => {
     // The same face under another employee: A first, far above the threshold.
     expect(lookAlike.body.lookAlikes[0]).toEqual({ employeeId: employeeA, score: expect.any(Number) });
     expect(lookAlike.body.lookAlikes[0].score).toBeGreaterThan(0.5);
-    // Tidy: the twin would otherwise sit on the kiosk beside A.
+    // Deleting the employee deletes their templates (the twin would otherwise sit on the kiosk beside A).
     expect((await asOwner('DELETE', `/employees/${twin}`)).status).toBe(204);
+    const twinRows = await withOrgScope(hub.runtime.deps.db, owner.orgId, (tx) =>
+      tx.select().from(schema.faceTemplates).where(eq(schema.faceTemplates.employeeId, twin)),
+    );
+    expect(twinRows).toHaveLength(1);
+    expect(twinRows.every((row) => row.deletedAt !== null && row.encryptedEmbedding === null)).toBe(true);
   }, 60_000);
 
   it('no usable photo → 422 with a reason per photo, nothing stored', async () => {
