@@ -160,6 +160,7 @@ export async function listTimesheetsForPeriod(
       periodEnd: period.end,
       status: row.status,
       totals: shownTotals(row.status, row.lockedTotals, row.totals),
+      lateEventCount: row.lateEventCount,
       submittedAt: iso(row.submittedAt),
       approvedAt: iso(row.approvedAt),
       lockedAt: iso(row.lockedAt),
@@ -192,6 +193,7 @@ function toSummary(
   period: TimesheetPeriod,
   timesheet: TimesheetRow | undefined,
   projected: WorkDayTotals,
+  lateEventCount: number,
 ) {
   const status = timesheet?.status ?? 'open';
   return {
@@ -203,6 +205,7 @@ function toSummary(
     periodEnd: period.end,
     status,
     totals: shownTotals(status, timesheet?.lockedTotals, projected),
+    lateEventCount,
     submittedAt: iso(timesheet?.submittedAt ?? null),
     approvedAt: iso(timesheet?.approvedAt ?? null),
     lockedAt: iso(timesheet?.lockedAt ?? null),
@@ -246,7 +249,13 @@ export async function getEmployeeTimesheet(
     : [];
   const dayByDate = new Map(workDays.map((day) => [day.workDate, day]));
   return {
-    ...toSummary(employee, period, timesheet, projected),
+    ...toSummary(
+      employee,
+      period,
+      timesheet,
+      projected,
+      exceptions.filter((exception) => exception.code === 'late_event_in_locked_period').length,
+    ),
     projectedTotals: projected,
     days: eachDate(period.start, period.end).map((date) => {
       const day = dayByDate.get(date);

@@ -243,6 +243,14 @@ describe('a locked period', () => {
     expect(sheet.totals.workedMinutes).toBe(480);
     expect(sheet.projectedTotals.workedMinutes).toBe(480);
     expect(sheet.exceptions.map((e: { code: string }) => e.code)).toContain('late_event_in_locked_period');
+    expect(sheet.lateEventCount).toBeGreaterThan(0);
+    const list = await org.as('owner', 'GET', `/timesheets?periodStart=${LAST_WEEK}`);
+    expect(list.body.items[0]).toMatchObject({
+      employeeName: 'Alice',
+      status: 'locked',
+      totals: { workedMinutes: 480 },
+      lateEventCount: sheet.lateEventCount,
+    });
   });
 
   it('takes a correction carried to the next open period, flagged, without changing the locked totals', async () => {

@@ -37,6 +37,11 @@ export const ZTimesheetSummary = z
     status: z.enum(TIMESHEET_STATUSES),
     /** Locked timesheets: the totals at lock time. Otherwise the current projection. */
     totals: ZTimesheetTotals,
+    /**
+     * Events that arrived after the lock and were held back (`late_event_in_locked_period`): they
+     * need a carried correction or an unlock. Always 0 for timesheets that are not locked.
+     */
+    lateEventCount: z.number().int(),
     submittedAt: ZTimestamp.nullable(),
     approvedAt: ZTimestamp.nullable(),
     lockedAt: ZTimestamp.nullable(),

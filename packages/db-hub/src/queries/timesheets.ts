@@ -164,6 +164,7 @@ export interface PeriodTimesheetRow {
   lockedAt: Date | null;
   lockedTotals: WorkDayTotals | null;
   totals: WorkDayTotals;
+  lateEventCount: number;
 }
 
 /**
@@ -190,6 +191,9 @@ export async function listPeriodTimesheets(
            t.id as "timesheetId", coalesce(t.status, 'open') as status,
            t.submitted_at as "submittedAt", t.approved_at as "approvedAt", t.locked_at as "lockedAt",
            t.locked_totals as "lockedTotals",
+           (select count(*)::int from time_exceptions x
+             where x.org_id = e.org_id and x.employee_id = e.id and x.code = 'late_event_in_locked_period'
+               and x.work_date between ${params.periodStart}::date and ${params.periodEnd}::date) as "lateEventCount",
            (select jsonb_build_object(
                      'workedMinutes', coalesce(sum(wd.worked_minutes), 0),
                      'regularMinutes', coalesce(sum(wd.regular_minutes), 0),
