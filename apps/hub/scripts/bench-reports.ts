@@ -165,18 +165,21 @@ async function main() {
       return { siteIds, deviceIds, employees };
     });
 
-    // A year of punches, day by day, each day's batch in device order as kiosks would send it.
+    // A year of punches, day by day; each kiosk sends its own batches of 500, the three kiosks at
+    // once (as they sync independently), each kiosk's batches in order.
     const seqs = seed.deviceIds.map(() => 0);
+    const pending: NewAttendanceEvent[][] = seed.deviceIds.map(() => []);
     const now = Date.now();
-    let pending: NewAttendanceEvent[] = [];
-    let insertMs = 0;
-    const flush = async () => {
-      const rows = pending;
-      pending = [];
-      const started = performance.now();
-      await withOrgScope(db, orgId, (tx) => insertAttendanceEvents(tx, rows));
-      insertMs += performance.now() - started;
-    };
+    const send = (rows: NewAttendanceEvent[]) =>
+      withOrgScope(db, orgId, (tx) => insertAttendanceEvents(tx, rows)).then(() => undefined);
+    const flushFull = () =>
+      Promise.all(
+        pending.map(async (rows) => {
+          while (rows.length >= BATCH) await send(rows.splice(0, BATCH));
+        }),
+      );
+    const flushAll = () =>
+      Promise.all(pending.map((rows) => (rows.length > 0 ? send(rows.splice(0)) : undefined)));
     const punch = (
       employee: (typeof seed.employees)[number],
       type: NewAttendanceEvent['type'],
@@ -185,7 +188,7 @@ async function main() {
       const deviceIndex = employee.site;
       seqs[deviceIndex]! += 1;
       const occurredAt = new Date(at);
-      pending.push({
+      pending[deviceIndex]!.push({
         id: uuidv7({ msecs: at }),
         orgId,
         employeeId: employee.id,
@@ -224,8 +227,8 @@ async function main() {
         punch(employee, 'break_start', breakAt);
         if (random() > 0.005) punch(employee, 'break_end', breakEndAt);
         if (random() > 0.01) punch(employee, 'clock_out', outAt); // a forgotten clock-out now and then
-        if (pending.length >= BATCH) await flush();
       }
+      await flushFull();
     }
     // Today: a third of the people are in (some on a break) for "who is in now".
     for (const employee of seed.employees) {
@@ -233,16 +236,16 @@ async function main() {
       const inAt = now - between(30, 360) * MS_PER_MINUTE;
       punch(employee, 'clock_in', inAt);
       if (random() < 0.15) punch(employee, 'break_start', Math.min(now - 60_000, inAt + 20 * MS_PER_MINUTE));
-      if (pending.length >= BATCH) await flush();
     }
-    if (pending.length > 0) await flush();
-    const projectStarted = performance.now();
-    const drained = await drainProjectionQueue(
-      db,
-      { now: () => new Date() },
-      { timeBudgetMs: 30 * 60_000, batchSize: 50 },
+    await flushAll();
+    const ingestMs = performance.now() - started;
+    // Two drain loops, as two job workers would run on this 2-core machine (claims are advisory-locked).
+    const drains = await Promise.all(
+      [0, 1].map(() =>
+        drainProjectionQueue(db, { now: () => new Date() }, { timeBudgetMs: 30 * 60_000, batchSize: 50 }),
+      ),
     );
-    const projectMs = performance.now() - projectStarted;
+    const projectMs = performance.now() - started - ingestMs;
     const wallSeconds = (performance.now() - started) / 1000;
 
     const counts = rowsOf<{ events: number; days: number; entries: number; present: number }>(
@@ -253,6 +256,10 @@ async function main() {
                               (select count(*) from attendance_states where state <> 'out')::int as present`),
       ),
     )[0]!;
+
+    // What autovacuum does after a bulk load (not timed): fresh statistics, and attendance_states
+    // without the dead row versions of a year of upserts.
+    await db.execute(sql`vacuum analyze`);
 
     async function time(path: string) {
       const samples: number[] = [];
@@ -276,11 +283,11 @@ async function main() {
       employees: EMPLOYEES,
       events: counts.events,
       ingest_and_project_s: round(wallSeconds, 1),
-      ingest_s: round(insertMs / 1000, 1),
+      ingest_s: round(ingestMs / 1000, 1),
       project_s: round(projectMs / 1000, 1),
       work_days: counts.days,
       time_entries: counts.entries,
-      projection_failed: drained.failed,
+      projection_failed: drains.reduce((total, drain) => total + drain.failed, 0),
       present_now: counts.present,
       month_report_by_department_ms: monthReport,
       who_is_in_ms: whoIsIn,

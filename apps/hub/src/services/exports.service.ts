@@ -18,10 +18,11 @@ import {
   type PunchLogRow,
   type ReportFilter,
 } from '@clockface/db-hub/queries';
-import { getPeriodBounds, listPeriods, startOfWeek, type PeriodConfig } from '@clockface/timekeeping';
+import { getPeriodBounds, listPeriods } from '@clockface/timekeeping';
 import ExcelJS from 'exceljs';
 import type { Logger } from 'pino';
 import { resolveReportFilter, type ReportCaller } from './reports.service';
+import { periodConfigOf } from './timesheets.service';
 
 /** Employees per payroll page: × periods in the range gives the rows held at once. */
 const PAYROLL_PAGE_EMPLOYEES = 200;
@@ -200,14 +201,8 @@ export interface ExportContext {
 
 function periodsFor(caller: ReportCaller, query: TPayrollExportQuery) {
   if (query.period === 'range') return [{ start: query.from, end: query.to }];
-  const organization = caller.membership.organization;
-  const weekStart = organization.weekStart as PeriodConfig['weekStart'];
-  const config: PeriodConfig = {
-    frequency: organization.periodFrequency,
-    weekStart,
-    // An org that never set its biweekly phase gets periods starting on a fixed week start.
-    anchorDate: organization.periodAnchorDate ?? startOfWeek('2024-01-01', weekStart ?? 1),
-  };
+  // The timesheets' own periods (same default biweekly anchor), so payroll rows match timesheets.
+  const config = periodConfigOf(caller.membership.organization);
   return listPeriods(config, query.from, query.to).map((period) => ({
     start: period.start < query.from ? query.from : period.start,
     end: period.end > query.to ? query.to : period.end,

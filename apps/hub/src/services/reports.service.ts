@@ -17,6 +17,7 @@ import {
   findEmployee,
   findSite,
   hasProject,
+  countReportEmployees,
   listAttendanceTotals,
   listDayTotals,
   listDepartmentTreeIds,
@@ -114,11 +115,14 @@ function sumDayTotals(rows: readonly DayTotalsRow[], employeeCount: number) {
   };
 }
 
-/** Distinct employees across groups: an employee who changed department counts once in the total. */
-async function countDistinctEmployees(tx: Database, filter: ReportFilter, rows: readonly DayTotalsRow[]) {
+/** Distinct employees across groups: someone who changed department counts once in the total. */
+async function countEmployees(
+  tx: Database,
+  filter: ReportFilter & { source: 'days' | 'entries'; projectId?: string | undefined },
+  rows: readonly { employeeCount: number }[],
+) {
   if (rows.length <= 1) return rows[0]?.employeeCount ?? 0;
-  const byEmployee = await listDayTotals(tx, { ...filter, groupBy: 'employee' });
-  return byEmployee.length;
+  return countReportEmployees(tx, filter);
 }
 
 /** Entry-based figures: only worked time is known per entry; the day-level columns are null. */
@@ -146,10 +150,7 @@ export async function getHoursReport(
   if (groupBy === 'project' || groupBy === 'task' || query.projectId) {
     const entryFilter = { ...filter, projectId: query.projectId };
     const rows = await listEntryTotals(tx, { ...entryFilter, groupBy });
-    const employeeCount =
-      rows.length <= 1
-        ? (rows[0]?.employeeCount ?? 0)
-        : (await listEntryTotals(tx, { ...entryFilter, groupBy: 'employee' })).length;
+    const employeeCount = await countEmployees(tx, { ...entryFilter, source: 'entries' }, rows);
     return {
       from,
       to,
@@ -173,7 +174,7 @@ export async function getHoursReport(
     to,
     groupBy,
     rows: rows.map((row) => ({ ...row, projectId: null })),
-    totals: sumDayTotals(rows, await countDistinctEmployees(tx, filter, rows)),
+    totals: sumDayTotals(rows, await countEmployees(tx, { ...filter, source: 'days' }, rows)),
   };
 }
 

@@ -94,7 +94,7 @@ beforeAll(async () => {
     hub,
     (await createEnrollmentToken(hub, owner, { siteId: ids.site })).token,
   );
-  const punches: [string, string, string][] = [
+  const punches: [employeeId: string | undefined, type: string, at: string][] = [
     // Week 1: Ann 11 h with a 30 min break → 10.5 h: 8 regular, 2 at 1.5×, 0.5 at 2×.
     [ids.ann, 'clock_in', '2026-11-02T07:00:00+01:00'],
     [ids.ann, 'break_start', '2026-11-02T12:00:00+01:00'],
@@ -107,7 +107,7 @@ beforeAll(async () => {
     [ids.mallory, 'clock_out', '2026-11-03T10:15:00+01:00'],
   ];
   const events = punches.flatMap(([employeeId, type, at]) =>
-    kiosk.punches([employeeId], { type: type as 'clock_in', deviceTime: new Date(at) }),
+    kiosk.punches([employeeId!], { type: type as 'clock_in', deviceTime: new Date(at) }),
   );
   const synced = await kiosk.request('POST', '/api/sync/events', { body: kiosk.batch(events) });
   expect(synced.status).toBe(200);

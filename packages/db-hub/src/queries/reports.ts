@@ -96,6 +96,8 @@ export interface DayTotalsRow {
   paidLeaveMinutes: number;
 }
 
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
 const parseJson = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
 
 /**
@@ -128,23 +130,47 @@ export async function listDayTotals(
         from days group by group_id
     ),
     tiers as (
-      select group_id, (tier->>'multiplier')::float8 as multiplier,
-             sum((tier->>'minutes')::int)::float8 as minutes
-        from days cross join lateral jsonb_array_elements(days.overtime) as tier
-       where days.overtime_minutes > 0
-       group by group_id, multiplier
+      select group_id,
+             json_agg(json_build_object('multiplier', multiplier, 'minutes', minutes) order by multiplier) as overtime
+        from (select group_id, (tier->>'multiplier')::float8 as multiplier,
+                     sum((tier->>'minutes')::int)::float8 as minutes
+                from days cross join lateral jsonb_array_elements(days.overtime) as tier
+               where days.overtime_minutes > 0
+               group by group_id, multiplier) as per_tier
+       group by group_id
     )
     select t.group_id as "groupId", ${label.name} as "groupName", ${label.code} as "groupCode",
            employee_count as "employeeCount", worked_minutes as "workedMinutes",
            regular_minutes as "regularMinutes", overtime_minutes as "overtimeMinutes",
            paid_break_minutes as "paidBreakMinutes", unpaid_break_minutes as "unpaidBreakMinutes",
            leave_minutes as "leaveMinutes", paid_leave_minutes as "paidLeaveMinutes",
-           coalesce((select json_agg(json_build_object('multiplier', o.multiplier, 'minutes', o.minutes)
-                                     order by o.multiplier)
-                       from tiers o where o.group_id is not distinct from t.group_id), '[]') as overtime
+           coalesce(o.overtime, '[]') as overtime
       from t
+      -- Joined on a non-null key so Postgres can hash it ("no department" is a group too).
+      left join tiers o on coalesce(o.group_id, ${NIL_UUID}::uuid) = coalesce(t.group_id, ${NIL_UUID}::uuid)
      order by 2 nulls last, 1`);
   return rowsOf<DayTotalsRow>(result).map((row) => ({ ...row, overtime: parseJson(row.overtime) }));
+}
+
+/**
+ * Distinct employees in the range (a report's head count): with a projected day, or for
+ * entry-based reports with a time entry (on the project, when one is given).
+ */
+export async function countReportEmployees(
+  db: Database,
+  params: ReportFilter & { source: 'days' | 'entries'; projectId?: string | undefined },
+): Promise<number> {
+  const result = await db.execute(
+    params.source === 'entries'
+      ? sql`select count(distinct te.employee_id)::float8 as count
+              from time_entries te
+              join work_days wd
+                on wd.org_id = te.org_id and wd.employee_id = te.employee_id and wd.work_date = te.work_date
+             where ${workDayConditions(params)}
+               ${params.projectId ? sql`and te.project_id = ${params.projectId}` : sql``}`
+      : sql`select count(distinct wd.employee_id)::float8 as count from work_days wd where ${workDayConditions(params)}`,
+  );
+  return rowsOf<{ count: number }>(result)[0]?.count ?? 0;
 }
 
 export interface EntryTotalsRow {
@@ -371,11 +397,14 @@ export async function listPayrollRows(
         from days group by employee_id, period_start, period_end
     ),
     tiers as (
-      select employee_id, period_start, (tier->>'multiplier')::float8 as multiplier,
-             sum((tier->>'minutes')::int)::float8 as minutes
-        from days cross join lateral jsonb_array_elements(days.overtime) as tier
-       where days.overtime_minutes > 0
-       group by employee_id, period_start, multiplier
+      select employee_id, period_start,
+             json_agg(json_build_object('multiplier', multiplier, 'minutes', minutes) order by multiplier) as overtime
+        from (select employee_id, period_start, (tier->>'multiplier')::float8 as multiplier,
+                     sum((tier->>'minutes')::int)::float8 as minutes
+                from days cross join lateral jsonb_array_elements(days.overtime) as tier
+               where days.overtime_minutes > 0
+               group by employee_id, period_start, multiplier) as per_tier
+       group by employee_id, period_start
     )
     select page.id as "employeeId", page.code as "employeeCode", page.name as "employeeName",
            (select d.name from departments d where d.org_id = ${params.orgId} and d.id = page.department_id)
@@ -384,11 +413,10 @@ export async function listPayrollRows(
            t.worked as "workedMinutes", t.regular as "regularMinutes", t.overtime_total as "overtimeMinutes",
            t.paid_break as "paidBreakMinutes", t.unpaid_break as "unpaidBreakMinutes",
            t.paid_leave as "paidLeaveMinutes", t.unpaid_leave as "unpaidLeaveMinutes",
-           coalesce((select json_agg(json_build_object('multiplier', o.multiplier, 'minutes', o.minutes)
-                                     order by o.multiplier)
-                       from tiers o where o.employee_id = t.employee_id and o.period_start = t.period_start),
-                    '[]') as overtime
-      from t join page on page.id = t.employee_id
+           coalesce(o.overtime, '[]') as overtime
+      from t
+      join page on page.id = t.employee_id
+      left join tiers o on o.employee_id = t.employee_id and o.period_start = t.period_start
      order by page.code, page.id, t.period_start`);
   return rowsOf<PayrollRow>(result).map((row) => ({ ...row, overtime: parseJson(row.overtime) }));
 }
