@@ -232,6 +232,31 @@ describe('a locked period', () => {
     expect(body.detail).toContain('2026-03-09…2026-03-15 is locked');
   });
 
+  it("judges the period by the local date in the employee's site zone", async () => {
+    const site = await org.as('owner', 'POST', '/sites', { name: 'Berlin', timeZone: 'Europe/Berlin' });
+    const carl = await org.as('owner', 'POST', '/employees', {
+      code: 'CARL',
+      name: 'Carl',
+      homeSiteId: site.body.id,
+    });
+    for (const action of ['submit', 'approve', 'lock']) {
+      expect((await org.as('owner', 'POST', sheetPath(carl.body.id, LAST_WEEK, action), {})).status).toBe(
+        200,
+      );
+    }
+    const entry = (start: string, end: string) =>
+      org.as('owner', 'POST', `/employees/${carl.body.id}/adjustments`, {
+        kind: 'manual_entry',
+        start,
+        end,
+        reason: 'Night inventory',
+      });
+    // Sunday 23:00–23:45 in Berlin is still the locked week…
+    await expectRefused(() => entry('2026-03-15T22:00:00Z', '2026-03-15T22:45:00Z'), 409, 'PERIOD_LOCKED');
+    // …Monday 00:30 in Berlin is the next one, though it is still Sunday in UTC.
+    expect((await entry('2026-03-15T23:30:00Z', '2026-03-16T01:00:00Z')).status).toBe(201);
+  });
+
   it('keeps its locked totals when late events arrive, and flags them', async () => {
     org.clock.advance(60_000);
     // A kiosk that was offline delivers Thursday's punches after the lock.
