@@ -17,6 +17,8 @@ import { adjustmentRoutes } from './routes/adjustments.routes';
 import { adminRoutes } from './routes/admin.routes';
 import { authRoutes } from './routes/auth.routes';
 import { employeeRoutes } from './routes/employees.routes';
+import { meRoutes } from './routes/me.routes';
+import { timeRoutes } from './routes/time.routes';
 import { faceRoutes, isFaceEnrollmentRequest } from './routes/faces.routes';
 import { invitationRoutes } from './routes/invitations.routes';
 import { modificationRequestRoutes } from './routes/modification-requests.routes';
@@ -109,6 +111,8 @@ export function createApp(deps: HubDeps) {
   app.route('/', invitationRoutes(deps));
   app.route('/', structureRoutes(deps));
   app.route('/', employeeRoutes(deps));
+  app.route('/', timeRoutes(deps));
+  app.route('/', meRoutes(deps));
   app.route('/', faceRoutes(deps));
   app.route('/', leaveRoutes(deps));
   app.route('/', adjustmentRoutes(deps));

@@ -45,6 +45,14 @@ const MATRIX: Record<string, TPermission | 'member'> = {
   'GET /api/orgs/:orgId/devices/:deviceId': 'devices.read',
   'PATCH /api/orgs/:orgId/devices/:deviceId': 'devices.write',
   'POST /api/orgs/:orgId/devices/:deviceId/revoke': 'devices.write',
+  // Projected time: any member; the employee scope (self, managed people, org) is checked in the service.
+  'GET /api/orgs/:orgId/time/days': 'member',
+  'GET /api/orgs/:orgId/time/entries': 'member',
+  'GET /api/orgs/:orgId/time/exceptions': 'member',
+  'GET /api/orgs/:orgId/employees/:employeeId/time': 'member',
+  // The web clock of the employee linked to the caller's account.
+  'GET /api/orgs/:orgId/me/clock': 'member',
+  'POST /api/orgs/:orgId/me/clock': 'member',
   'POST /api/orgs/:orgId/employees/:employeeId/adjustments': 'time.write',
   // Employees read their own corrections and timesheets; scope is checked in the service.
   'GET /api/orgs/:orgId/employees/:employeeId/adjustments': 'member',

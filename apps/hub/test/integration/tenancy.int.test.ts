@@ -218,6 +218,7 @@ function validBody(method: string, path: string): unknown {
   if (path.endsWith('/projects/:projectId/members/:employeeId')) return { role: 'lead' };
   if (/\/(teams|clients|project-categories|projects|tasks)(\/:\w+)?$/.test(path)) return { name: 'Probe' };
   if (/\/(departments|sites)(\/:\w+)?$/.test(path) || path === '/api/orgs/:orgId') return { name: 'Probe' };
+  if (path.endsWith('/me/clock')) return { type: 'clock_in' };
   throw new Error(`No probe body for ${method} ${path}: add one so the isolation test covers this route`);
 }
 

@@ -14,3 +14,4 @@ export * from './teams';
 export * from './projects';
 export * from './adjustments';
 export * from './timesheets';
+export * from './time';

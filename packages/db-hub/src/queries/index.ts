@@ -23,3 +23,5 @@ export * from './projects';
 export * from './adjustments';
 export * from './modification-requests';
 export * from './timesheets';
+export * from './time';
+export * from './attendance-states';
