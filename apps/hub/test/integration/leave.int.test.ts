@@ -713,6 +713,11 @@ describe('adjustments and the ledger', () => {
 
 describe('year boundary', () => {
   it('carries over up to the cap and expires the rest on 1 January, once', async () => {
+    // The job runs through the year (hourly in production; monthly is enough to see every period).
+    for (let month = 4; month <= 12; month++) {
+      jobClock.set(`2026-${String(month).padStart(2, '0')}-02T09:00:00Z`);
+      expect(await runAccrual()).toBe('SUCCESS');
+    }
     jobClock.set('2027-01-05T09:00:00Z');
     expect(await runAccrual()).toBe('SUCCESS');
     expect(await runAccrual()).toBe('SUCCESS');

@@ -1,6 +1,5 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
-import { employees } from '../schema/employees';
 import { leaveLedger, leaveRequests, leaveTypes } from '../schema/leave';
 import { rowsOf } from './rows';
 
@@ -276,25 +275,50 @@ export async function sumLeaveBalances(
 }
 
 /**
- * Employees who were employed during part of start…end (hired on or before its end, not terminated
- * before its start) and are not deleted: who earns an accrual for that period.
+ * A UUIDv7 made in SQL (48-bit millisecond time, then random bits with the version set to 7), for
+ * rows inserted set-based where the application cannot make the ids.
  */
-export async function listEmployeeIdsEmployedDuring(
+const SQL_UUIDV7 = sql.raw(
+  "encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing substring(int8send(floor(extract(epoch from clock_timestamp()) * 1000)::bigint) from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid",
+);
+
+/**
+ * Credits `minutes` of one leave type for each period to every employee employed during part of it
+ * (hired on or before its end, not terminated before its start, not deleted), dated the period's
+ * last day. One statement for all employees and periods. Lines that exist are skipped by the
+ * one-accrual-per-period unique index (an index probe per row; an anti-join here was planned as a
+ * nested loop over the whole ledger while the table had no statistics yet). Answers how many lines
+ * were added.
+ */
+export async function insertAccrualLines(
   db: Database,
-  params: { orgId: string; startDate: string; endDate: string },
-): Promise<string[]> {
-  const rows = await db
-    .select({ id: employees.id })
-    .from(employees)
-    .where(
-      and(
-        eq(employees.orgId, params.orgId),
-        isNull(employees.deletedAt),
-        or(isNull(employees.hireDate), lte(employees.hireDate, params.endDate)),
-        or(isNull(employees.terminationDate), gte(employees.terminationDate, params.startDate)),
-      ),
-    );
-  return rows.map((row) => row.id);
+  params: {
+    orgId: string;
+    leaveTypeId: string;
+    minutes: number;
+    periods: readonly { start: string; end: string }[];
+  },
+): Promise<number> {
+  if (params.periods.length === 0) return 0;
+  // ISO dates made by the caller's period arithmetic, passed as one array literal each.
+  const starts = `{${params.periods.map((period) => period.start).join(',')}}`;
+  const ends = `{${params.periods.map((period) => period.end).join(',')}}`;
+  const result = await db.execute(sql`
+    with inserted as (
+      insert into leave_ledger (id, org_id, employee_id, leave_type_id, kind, minutes, effective_date, period_start, note)
+      select ${SQL_UUIDV7}, e.org_id, e.id, ${params.leaveTypeId}, 'accrual', ${params.minutes},
+             p.period_end, p.period_start, 'Accrual for ' || p.period_start || ' to ' || p.period_end
+        from unnest(${starts}::date[], ${ends}::date[]) as p(period_start, period_end)
+        join employees e
+          on e.org_id = ${params.orgId} and e.deleted_at is null
+         and (e.hire_date is null or e.hire_date <= p.period_end)
+         and (e.termination_date is null or e.termination_date >= p.period_start)
+      on conflict do nothing
+      returning 1
+    )
+    select count(*)::int as count from inserted
+  `);
+  return rowsOf<{ count: number }>(result)[0]?.count ?? 0;
 }
 
 /**
@@ -305,17 +329,20 @@ export async function listBalancesAboveCap(
   db: Database,
   params: { orgId: string; leaveTypeId: string; yearEnd: string; expiryDate: string; capMinutes: number },
 ): Promise<{ employeeId: string; balanceMinutes: number }[]> {
+  // Sum first, then look for an existing expiry once per employee (not once per ledger line).
   const result = await db.execute(sql`
-    select employee_id, sum(minutes)::int as balance
-      from leave_ledger l
-     where l.org_id = ${params.orgId} and l.leave_type_id = ${params.leaveTypeId}
-       and l.effective_date <= ${params.yearEnd}
-       and not exists (
-         select 1 from leave_ledger e
-          where e.org_id = l.org_id and e.employee_id = l.employee_id and e.leave_type_id = l.leave_type_id
-            and e.kind = 'carry_over_expiry' and e.period_start = ${params.expiryDate})
-     group by employee_id
-    having sum(minutes) > ${params.capMinutes}
+    select b.employee_id, b.balance from (
+      select employee_id, sum(minutes)::int as balance from leave_ledger
+       where org_id = ${params.orgId} and leave_type_id = ${params.leaveTypeId}
+         and effective_date <= ${params.yearEnd}
+       group by employee_id
+      having sum(minutes) > ${params.capMinutes}
+    ) b
+     where not exists (
+       select 1 from leave_ledger e
+        where e.org_id = ${params.orgId} and e.employee_id = b.employee_id
+          and e.leave_type_id = ${params.leaveTypeId}
+          and e.kind = 'carry_over_expiry' and e.period_start = ${params.expiryDate})
   `);
   return rowsOf<{ employee_id: string; balance: number }>(result).map((row) => ({
     employeeId: row.employee_id,
