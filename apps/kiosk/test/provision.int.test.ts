@@ -168,10 +168,18 @@ describe('kiosk-agent provision against the real hub', () => {
       [
         'expired',
         tokens.expired,
-        /^error: TOKEN_EXPIRED: Enrollment token expired at .*\. Ask an admin for a new enrollment token/,
+        /^error: TOKEN_EXPIRED: The enrollment token has expired \(hub: Enrollment token expired at .*\)\. Ask an admin for a new enrollment token/,
       ],
-      ['revoked', tokens.revoked, /^error: TOKEN_REVOKED: Enrollment token revoked\. Ask an admin/],
-      ['used-up', usedUp, /^error: TOKEN_USED_UP: Enrollment token already used \(1 of 1\)\. Ask an admin/],
+      [
+        'revoked',
+        tokens.revoked,
+        /^error: TOKEN_REVOKED: An admin revoked the enrollment token \(hub: Enrollment token revoked\)\. Ask an admin/,
+      ],
+      [
+        'used-up',
+        usedUp,
+        /^error: TOKEN_USED_UP: Every use of the enrollment token is spent \(hub: Enrollment token already used \(1 of 1\)\)\. Ask an admin/,
+      ],
       ['malformed', 'short', /^error: INVALID_TOKEN: That is not an enrollment token/],
     ] as const;
     for (const [dir, token, expected] of cases) {
@@ -181,6 +189,39 @@ describe('kiosk-agent provision against the real hub', () => {
       expect(result.stderr.trim()).toMatch(expected);
       expect((await statusJson(dir)).provisioning.status).toBe('not_provisioned');
     }
+  }, 120_000);
+
+  it("tells token refusals apart by the hub's problem code, not by its wording", async () => {
+    const answering = (status: number, problem: object) =>
+      startServer((_request, response) => {
+        response
+          .writeHead(status, { 'content-type': 'application/problem+json' })
+          .end(JSON.stringify({ status, ...problem }));
+      });
+    const reworded = await answering(401, { code: 'ENROLLMENT_TOKEN_EXPIRED', detail: 'Token abgelaufen' });
+    const usedUp = await answering(409, { code: 'ENROLLMENT_TOKEN_USED_UP' });
+    // A hub from before the codes said "expired" only in its text: no longer read as TOKEN_EXPIRED.
+    const textOnly = await answering(401, {
+      code: 'UNAUTHENTICATED',
+      detail: 'Enrollment token expired at 2026-11-01T00:00:00.000Z',
+    });
+    const cases = [
+      [
+        reworded,
+        /^error: TOKEN_EXPIRED: The enrollment token has expired \(hub: Token abgelaufen\)\. Ask an admin/,
+      ],
+      [usedUp, /^error: TOKEN_USED_UP: Every use of the enrollment token is spent\. Ask an admin/],
+      [
+        textOnly,
+        /^error: TOKEN_REJECTED: The hub refused the registration \(401 UNAUTHENTICATED: Enrollment token expired at/,
+      ],
+    ] as const;
+    for (const [hubUrl, expected] of cases) {
+      const result = await provision('coded-refusal', hubUrl, 'C'.repeat(43));
+      expect({ hubUrl, code: result.code }).toEqual({ hubUrl, code: 1 });
+      expect(result.stderr.trim()).toMatch(expected);
+    }
+    expect((await statusJson('coded-refusal')).provisioning.status).toBe('not_provisioned');
   }, 120_000);
 
   it('answers a wrong, unreachable or non-hub URL with one line and exit code 1', async () => {

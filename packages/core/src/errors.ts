@@ -25,6 +25,17 @@ export const APP_ERROR_CODES = {
   REFRESH_TOKEN_REUSED: 'REFRESH_TOKEN_REUSED',
   /** A single-use token (reset, invitation, enrollment) is unknown, used, revoked or expired. */
   INVALID_TOKEN: 'INVALID_TOKEN',
+  /**
+   * Kiosk registration: the hub never issued this enrollment token (mistyped, or made on another
+   * hub). Check it, or ask an admin for a new one.
+   */
+  ENROLLMENT_TOKEN_UNKNOWN: 'ENROLLMENT_TOKEN_UNKNOWN',
+  /** Kiosk registration: the enrollment token is past its expiry. Ask an admin for a new one. */
+  ENROLLMENT_TOKEN_EXPIRED: 'ENROLLMENT_TOKEN_EXPIRED',
+  /** Kiosk registration: an admin revoked the enrollment token. Ask an admin for a new one. */
+  ENROLLMENT_TOKEN_REVOKED: 'ENROLLMENT_TOKEN_REVOKED',
+  /** Kiosk registration: every use of the enrollment token is spent. Ask an admin for a new one. */
+  ENROLLMENT_TOKEN_USED_UP: 'ENROLLMENT_TOKEN_USED_UP',
   /** The action needs the current password (re-authentication). */
   REAUTHENTICATION_REQUIRED: 'REAUTHENTICATION_REQUIRED',
   /** A member of this org lacks the permission for this action. */

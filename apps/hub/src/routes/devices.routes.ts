@@ -180,10 +180,13 @@ export function deviceRoutes(deps: HubDeps) {
       path: '/api/devices/register',
       tags,
       summary: "Register a kiosk's Ed25519 public key with an enrollment token",
+      description:
+        'A refused token says why in `code`: ENROLLMENT_TOKEN_UNKNOWN, _EXPIRED or _REVOKED (401), ' +
+        'ENROLLMENT_TOKEN_USED_UP (409).',
       request: { body: jsonBody(ZDeviceRegistration) },
       responses: {
         201: jsonResponse(ZDeviceRegistrationResult, 'Registered'),
-        ...problems(400, 401, 403, 409, 415, 422),
+        ...problems(400, 401, 403, 409, 415, 422, 429),
       },
     }),
     async (c) => {

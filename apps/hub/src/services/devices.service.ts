@@ -215,22 +215,27 @@ export async function revokeOrgDevice(
   return toDevice(after);
 }
 
-/** Why a token could not be used, for the installer: each a clear 4xx. */
+/**
+ * Why a token could not be used, for the installer: a code per reason (the kiosk switches on the
+ * code; the detail is for people), 401 for unknown, expired and revoked, 409 for used up.
+ */
 async function explainUnusableToken(deps: HubDeps, tokenHash: string, now: Date): Promise<never> {
   const found = await findEnrollmentTokenByHash(deps.db, { tokenHash });
-  if (!found) throw new AppError('UNAUTHENTICATED', { message: 'Enrollment token not recognised' });
+  if (!found) throw new AppError('ENROLLMENT_TOKEN_UNKNOWN', { message: 'Enrollment token not recognised' });
   if (found.orgStatus === 'suspended') {
     throw new AppError('ORGANIZATION_SUSPENDED', {
       message: 'This organisation is suspended. Contact support.',
     });
   }
-  if (found.token.revokedAt) throw new AppError('UNAUTHENTICATED', { message: 'Enrollment token revoked' });
+  if (found.token.revokedAt) {
+    throw new AppError('ENROLLMENT_TOKEN_REVOKED', { message: 'Enrollment token revoked' });
+  }
   if (found.token.expiresAt <= now) {
-    throw new AppError('UNAUTHENTICATED', {
+    throw new AppError('ENROLLMENT_TOKEN_EXPIRED', {
       message: `Enrollment token expired at ${found.token.expiresAt.toISOString()}`,
     });
   }
-  throw new AppError('CONFLICT', {
+  throw new AppError('ENROLLMENT_TOKEN_USED_UP', {
     message: `Enrollment token already used (${found.token.uses} of ${found.token.maxUses})`,
   });
 }

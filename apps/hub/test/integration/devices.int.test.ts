@@ -90,9 +90,10 @@ describe('enrollment tokens and registration', () => {
     );
   });
 
-  it('refuses unknown, expired, revoked and used-up tokens with clear 4xx answers', async () => {
+  it('refuses unknown, expired, revoked and used-up tokens with a code for each reason', async () => {
     const unknown = await register(registrationBody('x'.repeat(43), createKeyPair().publicJwk));
     expect(unknown.status).toBe(401);
+    expect(unknown.body.code).toBe('ENROLLMENT_TOKEN_UNKNOWN');
     expect(unknown.body.detail).toMatch(/not recognised/);
 
     const expiring = await createEnrollmentToken(hub, owner, { expiresInHours: 1 });
@@ -103,6 +104,7 @@ describe('enrollment tokens and registration', () => {
       .where(eq(schema.enrollmentTokens.id, expiring.tokenId));
     const expired = await register(registrationBody(expiring.token, createKeyPair().publicJwk));
     expect(expired.status).toBe(401);
+    expect(expired.body.code).toBe('ENROLLMENT_TOKEN_EXPIRED');
     expect(expired.body.detail).toMatch(/expired/);
 
     const revoking = await createEnrollmentToken(hub, owner);
@@ -111,13 +113,18 @@ describe('enrollment tokens and registration', () => {
     expect(revoke.body.status).toBe('revoked');
     const revoked = await register(registrationBody(revoking.token, createKeyPair().publicJwk));
     expect(revoked.status).toBe(401);
+    expect(revoked.body.code).toBe('ENROLLMENT_TOKEN_REVOKED');
     expect(revoked.body.detail).toMatch(/revoked/);
 
     const once = await createEnrollmentToken(hub, owner);
     expect((await register(registrationBody(once.token, createKeyPair().publicJwk))).status).toBe(201);
     const again = await register(registrationBody(once.token, createKeyPair().publicJwk));
     expect(again.status).toBe(409);
+    expect(again.body.code).toBe('ENROLLMENT_TOKEN_USED_UP');
     expect(again.body.detail).toMatch(/already used/);
+    // Each code has its own problem type, which the hub documents.
+    const problem = await hub.request('GET', again.body.type);
+    expect(problem.body).toMatchObject({ code: 'ENROLLMENT_TOKEN_USED_UP', status: 409 });
   });
 
   it('registration attempts are rate-limited per token (DEV-01)', async () => {

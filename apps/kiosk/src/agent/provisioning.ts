@@ -52,6 +52,7 @@ export const PROVISIONING_ERROR_CODES = [
   'HUB_UNREACHABLE',
   /** Something answered, but not the Clockface device API (404, HTML, a JSON that is not ours). */
   'NOT_A_HUB',
+  /** The hub's ENROLLMENT_TOKEN_UNKNOWN, _EXPIRED, _REVOKED and _USED_UP refusals. */
   'TOKEN_UNKNOWN',
   'TOKEN_EXPIRED',
   'TOKEN_REVOKED',
@@ -165,22 +166,32 @@ interface Problem {
   code?: string;
   detail?: string;
   retryAfterSeconds?: number;
+  /** Field problems of a 422: `[{ path, message }]`. */
+  errors?: unknown;
 }
 
 function asProblem(json: unknown): Problem | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
-  const { code, detail, retryAfterSeconds } = json as Record<string, unknown>;
+  const { code, detail, retryAfterSeconds, errors } = json as Record<string, unknown>;
   if (typeof code !== 'string') return undefined;
   return {
     code,
     ...(typeof detail === 'string' ? { detail } : {}),
     ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}),
+    ...(errors === undefined ? {} : { errors }),
   };
 }
 
 const ASK_FOR_TOKEN = 'Ask an admin for a new enrollment token (console: Devices → Enrollment tokens)';
 
-/** Turns a refusal of the hub into one actionable line. */
+/** The hub's code for each way an enrollment token can be refused, and what the installer is told. */
+const TOKEN_REFUSALS: Record<string, { code: ProvisioningErrorCode; reason: string }> = {
+  ENROLLMENT_TOKEN_EXPIRED: { code: 'TOKEN_EXPIRED', reason: 'The enrollment token has expired' },
+  ENROLLMENT_TOKEN_REVOKED: { code: 'TOKEN_REVOKED', reason: 'An admin revoked the enrollment token' },
+  ENROLLMENT_TOKEN_USED_UP: { code: 'TOKEN_USED_UP', reason: 'Every use of the enrollment token is spent' },
+};
+
+/** Turns a refusal of the hub into one actionable line. Switches on the hub's code, never its wording. */
 function explainRefusal(hub: URL, status: number, problem: Problem | undefined): ProvisioningError {
   const detail = problem?.detail ?? '';
   if (!problem) {
@@ -189,17 +200,18 @@ function explainRefusal(hub: URL, status: number, problem: Problem | undefined):
       `${hub.origin} answered ${status} without a Clockface error: it is not a Clockface hub (or a proxy is in the way). Check --hub`,
     );
   }
-  if (status === 401 && problem.code === 'UNAUTHENTICATED') {
-    // The hub tells the cases apart only in its message (see apps/kiosk/README.md, "Hub notes").
-    if (/expired/i.test(detail)) return new ProvisioningError('TOKEN_EXPIRED', `${detail}. ${ASK_FOR_TOKEN}`);
-    if (/revoked/i.test(detail)) return new ProvisioningError('TOKEN_REVOKED', `${detail}. ${ASK_FOR_TOKEN}`);
+  if (problem.code === 'ENROLLMENT_TOKEN_UNKNOWN') {
     return new ProvisioningError(
       'TOKEN_UNKNOWN',
       `The hub at ${hub.origin} does not know this enrollment token (mistyped, or made on another hub). Check it, or ${ASK_FOR_TOKEN.charAt(0).toLowerCase()}${ASK_FOR_TOKEN.slice(1)}`,
     );
   }
-  if (status === 409 && /used/i.test(detail)) {
-    return new ProvisioningError('TOKEN_USED_UP', `${detail}. ${ASK_FOR_TOKEN}`);
+  const refusal = TOKEN_REFUSALS[problem.code ?? ''];
+  if (refusal) {
+    return new ProvisioningError(
+      refusal.code,
+      `${refusal.reason}${detail ? ` (hub: ${detail})` : ''}. ${ASK_FOR_TOKEN}`,
+    );
   }
   if (problem.code === 'ORGANIZATION_SUSPENDED') {
     return new ProvisioningError(
@@ -215,7 +227,7 @@ function explainRefusal(hub: URL, status: number, problem: Problem | undefined):
       seconds,
     );
   }
-  if (status === 422 && /enrollmentToken/.test(JSON.stringify((problem as { errors?: unknown }).errors))) {
+  if (status === 422 && /enrollmentToken/.test(JSON.stringify(problem.errors))) {
     return new ProvisioningError('TOKEN_REJECTED', `The hub refused the token's format. ${ASK_FOR_TOKEN}`);
   }
   if (status >= 500) {
