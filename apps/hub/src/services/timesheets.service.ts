@@ -42,6 +42,7 @@ import type { ActorContext, HubDeps } from '../deps';
 import type { OrgMembership } from '../env';
 import { toAdjustment } from './adjustments.service';
 import { recordAudit } from './audit.service';
+import { recomputeEmployee } from './projection.service';
 import { assertEmployeeInScope, resolveEmployeeScope, scopeEmployeeFilter } from './visibility.service';
 
 /**
@@ -372,6 +373,20 @@ export async function transitionTimesheet(
   if (params.transition === 'approve')
     Object.assign(changes, { approvedAt: now, approvedByUserId: actor.actorUserId });
   if (params.transition === 'lock') {
+    // Project the period now, in this transaction: punches or corrections still queued for the job
+    // would otherwise be missing from the totals this lock freezes.
+    const projected = await recomputeEmployee(tx, {
+      orgId: org.id,
+      employeeId: employee.id,
+      fromDate: period.start,
+      toDate: period.end,
+      asOf: now,
+    });
+    if (projected.failed.length > 0) {
+      throw new AppError('CONFLICT', {
+        message: `The period cannot be projected, so it cannot be locked: ${projected.failed[0]!.message}`,
+      });
+    }
     const totals = await sumWorkDays(tx, {
       orgId: org.id,
       employeeId: employee.id,

@@ -200,6 +200,18 @@ describe('open → submitted → approved → locked', () => {
     );
   });
 
+  it('locking projects what is still queued, so the locked totals are complete', async () => {
+    expect(
+      (await org.as('owner', 'POST', sheetPath(org.employees.mia, LAST_WEEK, 'approve'), {})).status,
+    ).toBe(200);
+    // Punches delivered while the timesheet was approved; the projection job has not run yet.
+    await punch(org.employees.mia, 'clock_in', '2026-03-11T08:00:00Z');
+    await punch(org.employees.mia, 'clock_out', '2026-03-11T10:00:00Z');
+    const locked = await org.as('owner', 'POST', sheetPath(org.employees.mia, LAST_WEEK, 'lock'), {});
+    expect(locked.status).toBe(200);
+    expect(locked.body.totals.workedMinutes).toBe(120);
+  });
+
   it('an admin locks it; the totals are stored and the history shows every step', async () => {
     const locked = await org.as('owner', 'POST', sheetPath(org.employees.alice, LAST_WEEK, 'lock'), {});
     expect(locked.status).toBe(200);
