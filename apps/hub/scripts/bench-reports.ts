@@ -279,6 +279,27 @@ async function main() {
     );
     const whoIsIn = await time(`/api/orgs/${orgId}/reports/who-is-in`);
 
+    /** One streamed export, read to the end: its size and how long it took (a single run). */
+    async function download(path: string) {
+      const begin = performance.now();
+      const response = await runtime.app.request(path, { headers: { authorization: `Bearer ${token}` } });
+      if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+      let bytes = 0;
+      let lines = 0;
+      for await (const chunk of response.body!) {
+        bytes += chunk.byteLength;
+        for (const byte of chunk) if (byte === 10) lines += 1;
+      }
+      const ms = Math.round(performance.now() - begin);
+      // CSV: every line after the header is a row.
+      return path.includes('format=csv')
+        ? { ms, megabytes: round(bytes / 1e6, 1), rows: lines - 1 }
+        : { ms, megabytes: round(bytes / 1e6, 1) };
+    }
+    const year = `from=${YEAR_FROM}&to=${YEAR_TO}`;
+    const punchLogYearCsv = await download(`/api/orgs/${orgId}/exports/punches?${year}&format=csv`);
+    const payrollYearXlsx = await download(`/api/orgs/${orgId}/exports/payroll?${year}&format=xlsx`);
+
     const result = {
       employees: EMPLOYEES,
       events: counts.events,
@@ -291,6 +312,9 @@ async function main() {
       present_now: counts.present,
       month_report_by_department_ms: monthReport,
       who_is_in_ms: whoIsIn,
+      punch_log_year_csv: punchLogYearCsv,
+      payroll_year_xlsx: payrollYearXlsx,
+      max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       runs: RUNS,
       note: 'through app.request (no socket); one 2-core machine shared with other work, so figures are noisy',
     };
