@@ -17,7 +17,7 @@ import {
   findEmployee,
   findSite,
   hasProject,
-  countReportEmployees,
+  countEntryEmployees,
   listAttendanceTotals,
   listDayTotals,
   listDepartmentTreeIds,
@@ -115,16 +115,6 @@ function sumDayTotals(rows: readonly DayTotalsRow[], employeeCount: number) {
   };
 }
 
-/** Distinct employees across groups: someone who changed department counts once in the total. */
-async function countEmployees(
-  tx: Database,
-  filter: ReportFilter & { source: 'days' | 'entries'; projectId?: string | undefined },
-  rows: readonly { employeeCount: number }[],
-) {
-  if (rows.length <= 1) return rows[0]?.employeeCount ?? 0;
-  return countReportEmployees(tx, filter);
-}
-
 /** Entry-based figures: only worked time is known per entry; the day-level columns are null. */
 function entryFigures(minutes: number, employeeCount: number) {
   return {
@@ -150,7 +140,9 @@ export async function getHoursReport(
   if (groupBy === 'project' || groupBy === 'task' || query.projectId) {
     const entryFilter = { ...filter, projectId: query.projectId };
     const rows = await listEntryTotals(tx, { ...entryFilter, groupBy });
-    const employeeCount = await countEmployees(tx, { ...entryFilter, source: 'entries' }, rows);
+    // Distinct over all groups: someone on two projects counts once in the total.
+    const employeeCount =
+      rows.length <= 1 ? (rows[0]?.employeeCount ?? 0) : await countEntryEmployees(tx, entryFilter);
     return {
       from,
       to,
@@ -168,19 +160,19 @@ export async function getHoursReport(
       ),
     };
   }
-  const rows = await listDayTotals(tx, { ...filter, groupBy });
+  const { rows, employeeCount } = await listDayTotals(tx, { ...filter, groupBy });
   return {
     from,
     to,
     groupBy,
     rows: rows.map((row) => ({ ...row, projectId: null })),
-    totals: sumDayTotals(rows, await countEmployees(tx, { ...filter, source: 'days' }, rows)),
+    totals: sumDayTotals(rows, employeeCount),
   };
 }
 
 export async function getOvertimeReport(tx: Database, caller: ReportCaller, query: TOvertimeReportQuery) {
   const filter = await resolveReportFilter(tx, caller, query, 'reports.read');
-  const rows = (await listDayTotals(tx, { ...filter, groupBy: query.groupBy })).filter(
+  const rows = (await listDayTotals(tx, { ...filter, groupBy: query.groupBy })).rows.filter(
     (row) => row.overtimeMinutes > 0,
   );
   const overtime = new Map<number, number>();

@@ -101,13 +101,14 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const parseJson = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
 
 /**
- * Work-day totals per employee, department or site over a date range, with overtime by multiplier:
- * one range scan of `work_days_org_date_idx`.
+ * Work-day totals per employee, department or site over a date range, with overtime by multiplier,
+ * and the distinct employees over all groups (someone who moved department counts once): one range
+ * scan of `work_days_org_date_idx`.
  */
 export async function listDayTotals(
   db: Database,
   params: ReportFilter & { groupBy: keyof typeof DAY_GROUP_KEYS },
-): Promise<DayTotalsRow[]> {
+): Promise<{ rows: DayTotalsRow[]; employeeCount: number }> {
   const label = groupLabels(params.orgId, params.groupBy);
   const result = await db.execute(sql`
     with days as materialized (
@@ -144,31 +145,34 @@ export async function listDayTotals(
            regular_minutes as "regularMinutes", overtime_minutes as "overtimeMinutes",
            paid_break_minutes as "paidBreakMinutes", unpaid_break_minutes as "unpaidBreakMinutes",
            leave_minutes as "leaveMinutes", paid_leave_minutes as "paidLeaveMinutes",
-           coalesce(o.overtime, '[]') as overtime
+           coalesce(o.overtime, '[]') as overtime,
+           (select count(distinct employee_id) from days)::float8 as "totalEmployeeCount"
       from t
       -- Joined on a non-null key so Postgres can hash it ("no department" is a group too).
       left join tiers o on coalesce(o.group_id, ${NIL_UUID}::uuid) = coalesce(t.group_id, ${NIL_UUID}::uuid)
      order by 2 nulls last, 1`);
-  return rowsOf<DayTotalsRow>(result).map((row) => ({ ...row, overtime: parseJson(row.overtime) }));
+  const rows = rowsOf<DayTotalsRow & { totalEmployeeCount: number }>(result);
+  return {
+    rows: rows.map(({ totalEmployeeCount: _total, ...row }) => ({
+      ...row,
+      overtime: parseJson(row.overtime),
+    })),
+    employeeCount: rows[0]?.totalEmployeeCount ?? 0,
+  };
 }
 
-/**
- * Distinct employees in the range (a report's head count): with a projected day, or for
- * entry-based reports with a time entry (on the project, when one is given).
- */
-export async function countReportEmployees(
+/** Distinct employees with a time entry in the range (on the project, when one is given). */
+export async function countEntryEmployees(
   db: Database,
-  params: ReportFilter & { source: 'days' | 'entries'; projectId?: string | undefined },
+  params: ReportFilter & { projectId?: string | undefined },
 ): Promise<number> {
   const result = await db.execute(
-    params.source === 'entries'
-      ? sql`select count(distinct te.employee_id)::float8 as count
-              from time_entries te
-              join work_days wd
-                on wd.org_id = te.org_id and wd.employee_id = te.employee_id and wd.work_date = te.work_date
-             where ${workDayConditions(params)}
-               ${params.projectId ? sql`and te.project_id = ${params.projectId}` : sql``}`
-      : sql`select count(distinct wd.employee_id)::float8 as count from work_days wd where ${workDayConditions(params)}`,
+    sql`select count(distinct te.employee_id)::float8 as count
+          from time_entries te
+          join work_days wd
+            on wd.org_id = te.org_id and wd.employee_id = te.employee_id and wd.work_date = te.work_date
+         where ${workDayConditions(params)}
+           ${params.projectId ? sql`and te.project_id = ${params.projectId}` : sql``}`,
   );
   return rowsOf<{ count: number }>(result)[0]?.count ?? 0;
 }
