@@ -285,9 +285,11 @@ async function loadMissingTargets(
 }
 
 /**
- * Approved leave as one LeaveDay per date: the request's minutes per day when it states them, else
- * the length of the shifts scheduled that day for an employee with a schedule (no shift, no leave:
- * a weekend inside a week's leave is not leave), else the leave type's default day.
+ * Approved leave as one LeaveDay per working date, by the rule leave requests are charged with
+ * (leave.service.ts), so the timesheet and the balance agree: for an employee with a schedule, each
+ * scheduled date counts its shift length (break included; no shift, no leave), for one without,
+ * Monday to Friday count the type's default day. A part day (`minutes_per_day`) counts that many
+ * minutes per working date, at most the shift.
  */
 function toLeaveDays(
   rows: readonly {
@@ -314,12 +316,27 @@ function toLeaveDays(
     const first = row.startDate > from ? row.startDate : from;
     const last = row.endDate < to ? row.endDate : to;
     for (let date = first; date <= last; date = addDays(date, 1)) {
+      const dayMinutes = hasSchedule
+        ? (shiftMinutesByDate.get(date) ?? 0)
+        : isWeekday(date)
+          ? row.defaultDayMinutes
+          : 0;
       const minutes =
-        row.minutesPerDay ?? (hasSchedule ? (shiftMinutesByDate.get(date) ?? 0) : row.defaultDayMinutes);
+        row.minutesPerDay === null || dayMinutes === 0
+          ? dayMinutes
+          : hasSchedule
+            ? Math.min(row.minutesPerDay, dayMinutes)
+            : row.minutesPerDay;
       if (minutes > 0) days.push({ date, minutes, isPaid: row.isPaid, leaveTypeId: row.leaveTypeId });
     }
   }
   return days;
+}
+
+/** Monday to Friday: the working days of an employee without a schedule. */
+function isWeekday(date: LocalDate): boolean {
+  const day = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return day >= 1 && day <= 5;
 }
 
 function shiftLengthMinutes(startTime: string, endTime: string): number {

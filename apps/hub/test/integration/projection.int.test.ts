@@ -255,3 +255,55 @@ describe('recomputeEmployee', () => {
     expect(await workDays(owner.orgId, employeeId)).toEqual([]);
   });
 });
+
+describe('approved leave', () => {
+  it('counts on working days only (Monday to Friday without a schedule), pending leave not at all', async () => {
+    const employeeId = await createEmployee(owner, { code: 'L1', name: 'Leave One' });
+    const leaveTypeId = uuidv7();
+    await withOrgScope(db, owner.orgId, async (tx) => {
+      await tx.insert(schema.leaveTypes).values({ id: leaveTypeId, orgId: owner.orgId, name: 'Vacation' });
+      await tx.insert(schema.leaveRequests).values([
+        // Friday to Monday: the weekend in between is not leave.
+        {
+          orgId: owner.orgId,
+          employeeId,
+          leaveTypeId,
+          startDate: '2026-03-13',
+          endDate: '2026-03-16',
+          totalMinutes: 960,
+          status: 'approved',
+        },
+        {
+          orgId: owner.orgId,
+          employeeId,
+          leaveTypeId,
+          startDate: '2026-03-17',
+          endDate: '2026-03-17',
+          totalMinutes: 480,
+          status: 'pending',
+        },
+      ]);
+    });
+    await recomputeEmployee(db, {
+      orgId: owner.orgId,
+      employeeId,
+      fromDate: '2026-03-12',
+      toDate: '2026-03-17',
+      asOf: clock.now(),
+    });
+    expect(
+      (await workDays(owner.orgId, employeeId)).map((day) => [
+        day.workDate,
+        day.leaveMinutes,
+        day.paidLeaveMinutes,
+      ]),
+    ).toEqual([
+      ['2026-03-12', 0, 0],
+      ['2026-03-13', 480, 480],
+      ['2026-03-14', 0, 0],
+      ['2026-03-15', 0, 0],
+      ['2026-03-16', 480, 480],
+      ['2026-03-17', 0, 0],
+    ]);
+  });
+});
