@@ -491,6 +491,18 @@ async function createRequest(
   const employee = await findEmployee(tx, { orgId, employeeId });
   if (!employee) throw new AppError('NOT_FOUND', { message: 'No such employee in this organization.' });
   validateDates(input);
+  if (employee.hireDate && input.startDate < employee.hireDate) {
+    throw new AppError('VALIDATION_FAILED', {
+      message: `${employee.name} starts on ${employee.hireDate}; leave cannot begin on ${input.startDate}`,
+      issues: [{ path: 'startDate', message: 'Before the hire date' }],
+    });
+  }
+  if (employee.terminationDate && input.endDate > employee.terminationDate) {
+    throw new AppError('VALIDATION_FAILED', {
+      message: `${employee.name} left on ${employee.terminationDate}; leave cannot run to ${input.endDate}`,
+      issues: [{ path: 'endDate', message: 'After the termination date' }],
+    });
+  }
   const type = await findLeaveType(tx, { orgId, leaveTypeId: input.leaveTypeId });
   if (!type) {
     throw new AppError('VALIDATION_FAILED', {

@@ -262,6 +262,10 @@ describe('requests and decisions', () => {
   });
 
   it('refuses bad dates, overlaps and an exhausted balance, each with a clear error and no change', async () => {
+    const leaver = (
+      await asOwner('POST', '/employees', { code: 'E-9', name: 'Leaver', hireDate: '2026-02-02' })
+    ).body.id;
+    await asOwner('POST', `/employees/${leaver}/terminate`, { terminationDate: '2026-04-30' });
     const before = await countAllRows(hub.runtime.deps.db);
     const ask = (body: Record<string, unknown>) => asEmployee('POST', '/me/leave-requests', body);
     const backwards = await ask({
@@ -299,6 +303,20 @@ describe('requests and decisions', () => {
     expect(unknownType.status).toBe(422);
     const tooLong = await ask({ leaveTypeId: types.unpaid, startDate: '2026-04-06', endDate: '2027-06-06' });
     expect(tooLong.status).toBe(422);
+    // Outside employment: before the hire date, after the termination date.
+    const forLeaver = (startDate: string, endDate: string) =>
+      asOwner('POST', '/leave-requests', {
+        employeeId: leaver,
+        leaveTypeId: types.unpaid,
+        startDate,
+        endDate,
+      });
+    const beforeHire = await forLeaver('2026-01-26', '2026-02-03');
+    expect(beforeHire.status).toBe(422);
+    expect(beforeHire.body.errors).toEqual([{ path: 'startDate', message: 'Before the hire date' }]);
+    const afterLeaving = await forLeaver('2026-04-29', '2026-05-04');
+    expect(afterLeaving.status).toBe(422);
+    expect(afterLeaving.body.errors).toEqual([{ path: 'endDate', message: 'After the termination date' }]);
     // The owner has no employee record: self-service has no one to charge.
     const noEmployee = await asOwner('POST', '/me/leave-requests', {
       leaveTypeId: types.unpaid,
