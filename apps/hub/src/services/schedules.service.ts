@@ -55,10 +55,28 @@ export function toTimekeepingShift(row: ShiftTemplateRow): ShiftTemplate {
   };
 }
 
+const byDateThenStart = (a: ShiftAssignment, b: ShiftAssignment) =>
+  // Plain comparisons: ISO dates and HH:MM order as strings, and localeCompare costs a collator call.
+  a.date !== b.date
+    ? a.date < b.date
+      ? -1
+      : 1
+    : a.shift.startTime !== b.shift.startTime
+      ? a.shift.startTime < b.shift.startTime
+        ? -1
+        : 1
+      : a.shift.id < b.shift.id
+        ? -1
+        : a.shift.id > b.shift.id
+          ? 1
+          : 0;
+
 /**
  * Expands one employee's schedule for `from`…`to`: weekly patterns, except on dates that have dated
  * assignments, where those assignments alone decide the day (`shift` rows are the day's shifts,
  * a lone `day_off` leaves it empty). Sorted by date, then start time, then template id.
+ * `expansions` caches each distinct pattern's dates across calls: in a large org most employees
+ * share a handful of patterns, and expanding dates is the expensive part.
  */
 export function expandSchedule(params: {
   from: string;
@@ -66,33 +84,44 @@ export function expandSchedule(params: {
   patterns: readonly ShiftPatternRow[];
   assignments: readonly ShiftAssignmentRow[];
   templates: ReadonlyMap<string, ShiftTemplate>;
+  expansions?: Map<string, ShiftAssignment[]>;
 }): ShiftAssignment[] {
-  const overriddenDates = [...new Set(params.assignments.map((row) => row.workDate))];
-  const slots: WeeklyShiftSlot[] = [];
+  const expansions = params.expansions ?? new Map<string, ShiftAssignment[]>();
+  const overridden = new Set(params.assignments.map((row) => row.workDate));
+  const schedule: ShiftAssignment[] = [];
   for (const pattern of params.patterns) {
     const shift = params.templates.get(pattern.shiftTemplateId);
     if (!shift) continue;
-    for (const weekday of pattern.weekdays) {
-      slots.push({
+    const key = `${pattern.shiftTemplateId}|${pattern.weekdays.join(',')}|${pattern.effectiveFrom}|${pattern.effectiveTo}`;
+    let dates = expansions.get(key);
+    if (!dates) {
+      const slots: WeeklyShiftSlot[] = pattern.weekdays.map((weekday) => ({
         weekday: weekday as Weekday,
         shift,
         effectiveFrom: pattern.effectiveFrom,
         effectiveTo: pattern.effectiveTo,
-      });
+      }));
+      dates = expandWeeklyPattern(slots, params.from, params.to);
+      expansions.set(key, dates);
     }
+    for (const { date } of dates) if (!overridden.has(date)) schedule.push({ date, shift });
   }
-  const expanded = expandWeeklyPattern(slots, params.from, params.to, overriddenDates);
   for (const row of params.assignments) {
     const shift =
       row.kind === 'shift' && row.shiftTemplateId ? params.templates.get(row.shiftTemplateId) : null;
-    if (shift) expanded.push({ date: row.workDate, shift });
+    if (shift) schedule.push({ date: row.workDate, shift });
   }
-  return expanded.sort(
-    (a, b) =>
-      a.date.localeCompare(b.date) ||
-      a.shift.startTime.localeCompare(b.shift.startTime) ||
-      a.shift.id.localeCompare(b.shift.id),
-  );
+  return schedule.sort(byDateThenStart);
+}
+
+function groupByEmployee<Row extends { employeeId: string }>(rows: readonly Row[]) {
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    const group = groups.get(row.employeeId);
+    if (group) group.push(row);
+    else groups.set(row.employeeId, [row]);
+  }
+  return groups;
 }
 
 /**
@@ -113,7 +142,7 @@ export async function loadShiftAssignments(
   const result = new Map<string, ShiftAssignment[]>(employeeIds.map((id) => [id, []]));
   if (employeeIds.length === 0 || to < from) return result;
   // One after the other: a transaction has one connection, so parallel queries would only queue.
-  const patterns = await listShiftPatterns(tx, { orgId, employeeIds });
+  const patterns = await listShiftPatterns(tx, { orgId, employeeIds, overlapping: { from, to } });
   const assignments = await listShiftAssignments(tx, { orgId, employeeIds, from, to });
   const templateIds = new Set<string>();
   for (const row of patterns) templateIds.add(row.shiftTemplateId);
@@ -124,6 +153,9 @@ export async function loadShiftAssignments(
       toTimekeepingShift(row),
     ]),
   );
+  const patternsOf = groupByEmployee(patterns);
+  const assignmentsOf = groupByEmployee(assignments);
+  const expansions = new Map<string, ShiftAssignment[]>();
   for (const employeeId of employeeIds) {
     result.set(
       employeeId,
@@ -131,8 +163,9 @@ export async function loadShiftAssignments(
         from,
         to,
         templates,
-        patterns: patterns.filter((row) => row.employeeId === employeeId),
-        assignments: assignments.filter((row) => row.employeeId === employeeId),
+        expansions,
+        patterns: patternsOf.get(employeeId) ?? [],
+        assignments: assignmentsOf.get(employeeId) ?? [],
       }),
     );
   }

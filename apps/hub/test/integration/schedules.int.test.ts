@@ -25,6 +25,8 @@ describe('loadShiftAssignments (the projection reads schedules through it)', () 
     const alice = (await as('POST', '/employees', { code: 'L-1', name: 'Loader Alice' })).body.id as string;
     const bob = (await as('POST', '/employees', { code: 'L-2', name: 'Loader Bob' })).body.id as string;
     const idle = (await as('POST', '/employees', { code: 'L-3', name: 'Loader Idle' })).body.id as string;
+    // Carol has exactly Alice's pattern (expansions are shared) but none of her dated overrides.
+    const carol = (await as('POST', '/employees', { code: 'L-4', name: 'Loader Carol' })).body.id as string;
     const orgId = owner.orgId;
     await withOrgScope(hub.runtime.deps.db, orgId, async (tx) => {
       const early = await createShiftTemplate(tx, {
@@ -52,6 +54,14 @@ describe('loadShiftAssignments (the projection reads schedules through it)', () 
       });
       await createShiftPattern(tx, {
         orgId,
+        employeeId: carol,
+        shiftTemplateId: early.id,
+        weekdays: [1, 2, 3, 4, 5],
+        effectiveFrom: '2026-03-03',
+        effectiveTo: '2026-03-13',
+      });
+      await createShiftPattern(tx, {
+        orgId,
         employeeId: bob,
         shiftTemplateId: night.id,
         weekdays: [6],
@@ -71,7 +81,7 @@ describe('loadShiftAssignments (the projection reads schedules through it)', () 
     const loaded = await withOrgScope(hub.runtime.deps.db, orgId, (tx) =>
       loadShiftAssignments(tx, {
         orgId,
-        employeeIds: [alice, bob, idle],
+        employeeIds: [alice, bob, idle, carol],
         from: '2026-03-01',
         to: '2026-03-08',
       }),
@@ -85,6 +95,12 @@ describe('loadShiftAssignments (the projection reads schedules through it)', () 
     ]);
     expect(brief(bob)).toEqual(['2026-03-07 Night 22:00-06:00']);
     expect(loaded.get(idle)).toEqual([]);
+    expect(brief(carol)).toEqual([
+      '2026-03-03 Early 06:00-14:00',
+      '2026-03-04 Early 06:00-14:00',
+      '2026-03-05 Early 06:00-14:00',
+      '2026-03-06 Early 06:00-14:00',
+    ]);
     expect(loaded.get(alice)![0]!.shift).toMatchObject({ breakMinutes: 30, lateGraceMinutes: 5 });
   });
 });

@@ -95,6 +95,8 @@ export async function listShiftPatterns(
     orgId: string;
     employeeIds?: readonly string[] | undefined;
     shiftTemplateId?: string | undefined;
+    /** Only patterns in force on some date of this inclusive range. */
+    overlapping?: { from: string; to: string } | undefined;
   },
 ): Promise<ShiftPatternRow[]> {
   if (params.employeeIds && params.employeeIds.length === 0) return [];
@@ -107,6 +109,10 @@ export async function listShiftPatterns(
         isNull(shiftPatterns.deletedAt),
         params.employeeIds ? inArray(shiftPatterns.employeeId, [...params.employeeIds]) : undefined,
         params.shiftTemplateId ? eq(shiftPatterns.shiftTemplateId, params.shiftTemplateId) : undefined,
+        params.overlapping ? lte(shiftPatterns.effectiveFrom, params.overlapping.to) : undefined,
+        params.overlapping
+          ? or(isNull(shiftPatterns.effectiveTo), gte(shiftPatterns.effectiveTo, params.overlapping.from))
+          : undefined,
       ),
     )
     .orderBy(asc(shiftPatterns.employeeId), asc(shiftPatterns.effectiveFrom), asc(shiftPatterns.id));
