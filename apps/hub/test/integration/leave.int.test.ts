@@ -471,16 +471,16 @@ describe('requests and decisions', () => {
     );
   });
 
-  it('approved leave counts in the timesheet once the projection has run', async () => {
+  it('approved leave counts in the timesheet, working days only, as much as the balance was charged', async () => {
     await clearProjectionQueue();
     const request = await asEmployee('POST', '/me/leave-requests', {
       leaveTypeId: types.unpaid,
-      startDate: '2026-03-30',
-      endDate: '2026-03-31',
+      startDate: '2026-03-27',
+      endDate: '2026-03-30',
     });
     await asManager('POST', `/leave-requests/${request.body.id}/approve`, {});
     const [queued] = await projectionQueueFor(employees.emma);
-    expect(queued).toMatchObject({ fromDate: '2026-03-30', toDate: '2026-03-31' });
+    expect(queued).toMatchObject({ fromDate: '2026-03-27', toDate: '2026-03-30' });
     await withOrgScope(hub.runtime.deps.db, owner.orgId, (tx) =>
       recomputeEmployee(tx, {
         orgId: owner.orgId,
@@ -502,8 +502,8 @@ describe('requests and decisions', () => {
         .filter((day) => day.leaveMinutes > 0)
         .map((day) => [day.workDate, day.leaveMinutes, day.paidLeaveMinutes]),
     ).toEqual([
+      ['2026-03-27', 480, 0],
       ['2026-03-30', 480, 0],
-      ['2026-03-31', 480, 0],
     ]);
     expect(request.body.totalMinutes).toBe(960);
   });
