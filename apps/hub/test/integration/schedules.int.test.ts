@@ -387,6 +387,13 @@ describe('patterns, dated assignments and the expanded schedule', () => {
       shiftTemplateId: template.id,
     });
     expect((await queued()).map((row) => [row.fromDate, row.toDate])).toEqual([[today, today]]);
+
+    // Editing the template changes every schedule using it: the current period is recomputed.
+    await hub.runtime.deps.db.delete(schema.projectionQueue);
+    await as('PATCH', `/shift-templates/${template.id}`, { lateGraceMinutes: 10 });
+    const [request] = await queued();
+    expect(request?.toDate).toBe(today);
+    expect(request!.fromDate <= today).toBe(true);
   });
 });
 
