@@ -307,3 +307,62 @@ describe('approved leave', () => {
     ]);
   });
 });
+
+describe('the project-time job', () => {
+  it('projects a punch within seconds, with no one calling the drain', async () => {
+    const jobsHub = await createTestHub({ withJobs: true, env: { RUN_JOBS: 'true' } });
+    try {
+      const jobsOwner = await signUpOwner(jobsHub);
+      const employee = await jobsHub.request('POST', `/api/orgs/${jobsOwner.orgId}/employees`, {
+        token: jobsOwner.accessToken,
+        body: { code: 'J1', name: 'Job One' },
+      });
+      const employeeId = employee.body.id as string;
+      const jobsDb = jobsHub.runtime.deps.db;
+      await withOrgScope(jobsDb, jobsOwner.orgId, (tx) =>
+        tx.insert(schema.attendanceEvents).values(
+          (
+            [
+              ['clock_in', '2026-03-03T08:00:00Z'],
+              ['clock_out', '2026-03-03T12:00:00Z'],
+            ] as const
+          ).map(([type, at]) => ({
+            id: uuidv7(),
+            orgId: jobsOwner.orgId,
+            employeeId,
+            type,
+            source: 'admin' as const,
+            method: 'admin' as const,
+            occurredAt: new Date(at),
+            receivedAt: new Date(),
+          })),
+        ),
+      );
+      const worked = async () =>
+        (
+          await jobsDb
+            .select({ workedMinutes: schema.workDays.workedMinutes })
+            .from(schema.workDays)
+            .where(
+              and(
+                eq(schema.workDays.orgId, jobsOwner.orgId),
+                eq(schema.workDays.employeeId, employeeId),
+                eq(schema.workDays.workDate, '2026-03-03'),
+              ),
+            )
+        )[0]?.workedMinutes;
+      // The worker polls the queue every 2 s; allow for a slow, shared machine.
+      const deadline = Date.now() + 30_000;
+      while ((await worked()) === undefined && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await worked()).toBe(240);
+      const [queued] = await jobsDb
+        .select()
+        .from(schema.projectionQueue)
+        .where(eq(schema.projectionQueue.employeeId, employeeId));
+      expect(queued).toBeUndefined();
+    } finally {
+      await jobsHub.close();
+    }
+  }, 60_000);
+});
