@@ -1,4 +1,6 @@
 import {
+  ZLockPeriodBody,
+  ZLockPeriodResult,
   ZReopenTimesheetBody,
   ZTimesheet,
   ZTimesheetActionBody,
@@ -39,6 +41,32 @@ export function timesheetRoutes(deps: HubDeps) {
       const query = c.req.valid('query');
       const caller = { membership: c.var.membership, userId: c.var.actor.userId };
       return c.json(await c.var.orgScope((tx) => timesheets.listTimesheetsForPeriod(tx, caller, query)), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/orgs/{orgId}/timesheets/lock',
+      tags,
+      summary: 'Lock every approved timesheet of an ended period at once (the payroll run)',
+      description:
+        'Projects the period first, then stores each timesheet’s locked totals (audited one by one). Open and submitted timesheets are left as they are and listed in `notApproved`.',
+      security,
+      middleware: [withPermission('timesheets.lock')] as const,
+      request: { params: ZOrgParams, body: jsonBody(ZLockPeriodBody) },
+      responses: {
+        200: jsonResponse(ZLockPeriodResult, 'What was locked and what is still waiting'),
+        ...problems(400, 401, 403, 404, 409, 415, 422),
+      },
+    }),
+    async (c) => {
+      const { periodStart } = c.req.valid('json');
+      const caller = { membership: c.var.membership, userId: c.var.actor.userId };
+      return c.json(
+        await c.var.orgScope((tx) => timesheets.lockPeriod(deps, tx, actorContext(c), caller, periodStart)),
+        200,
+      );
     },
   );
 

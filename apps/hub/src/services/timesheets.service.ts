@@ -18,6 +18,7 @@ import {
   listCarriedCorrections,
   listEmployeeTimesheets,
   listPeriodTimesheets,
+  listPeriodTimesheetsForUpdate,
   listTimesheetEntries,
   listTimesheetExceptions,
   listTimesheetWorkDays,
@@ -42,7 +43,7 @@ import type { ActorContext, HubDeps } from '../deps';
 import type { OrgMembership } from '../env';
 import { toAdjustment } from './adjustments.service';
 import { recordAudit } from './audit.service';
-import { recomputeEmployee } from './projection.service';
+import { recomputeEmployee, recomputeEmployees } from './projection.service';
 import { assertEmployeeInScope, resolveEmployeeScope, scopeEmployeeFilter } from './visibility.service';
 
 /**
@@ -472,4 +473,89 @@ export async function findNextOpenPeriod(
   for (let step = 0; step < 400 && closed.has(period.start); step += 1)
     period = getNextPeriod(config, period);
   return period;
+}
+
+/**
+ * Locks every approved timesheet of a period in the caller's scope at once (the payroll run), in one
+ * transaction: the period is projected first for all of them, each gets its own `locked_totals` and
+ * audit entry. Timesheets not yet approved are left as they are and counted in the answer.
+ */
+export async function lockPeriod(
+  deps: HubDeps,
+  tx: Database,
+  actor: ActorContext & { actorUserId: string },
+  caller: Caller,
+  periodStart: string,
+) {
+  const org = caller.membership.organization;
+  const period = resolvePeriod(org, periodStart);
+  if (period.end >= localToday(deps, org.timeZone)) {
+    throw new AppError('CONFLICT', {
+      message: `The period ${period.start}…${period.end} has not ended yet; lock it after ${period.end}`,
+    });
+  }
+  const scope = await resolveEmployeeScope(tx, { ...caller, permission: 'timesheets.lock' });
+  const employeeIds = scopeEmployeeFilter(scope);
+  const approved = await listPeriodTimesheetsForUpdate(tx, {
+    orgId: org.id,
+    periodStart: period.start,
+    statuses: ['approved'],
+    employeeIds,
+  });
+  const now = deps.clock.now();
+  if (approved.length > 0) {
+    const projected = await recomputeEmployees(tx, {
+      orgId: org.id,
+      ranges: approved.map((sheet) => ({
+        employeeId: sheet.employeeId,
+        fromDate: period.start,
+        toDate: period.end,
+      })),
+      asOf: now,
+    });
+    if (projected.failed.length > 0) {
+      throw new AppError('CONFLICT', {
+        message: `Employee ${projected.failed[0]!.employeeId} cannot be projected, so the period cannot be locked: ${projected.failed[0]!.message}`,
+      });
+    }
+  }
+  for (const sheet of approved) {
+    const lockedTotals = await sumWorkDays(tx, {
+      orgId: org.id,
+      employeeId: sheet.employeeId,
+      from: period.start,
+      to: period.end,
+    });
+    const after = await updateTimesheet(tx, {
+      orgId: org.id,
+      timesheetId: sheet.id,
+      changes: { status: 'locked', lockedAt: now, lockedByUserId: actor.actorUserId, lockedTotals },
+    });
+    await recordAudit(tx, actor, {
+      orgId: org.id,
+      action: 'timesheet.locked',
+      entityType: 'timesheet',
+      entityId: after.id,
+      before: { status: sheet.status },
+      after: { status: after.status, employeeId: sheet.employeeId, periodStart: period.start, lockedTotals },
+    });
+  }
+  const everyone = await listPeriodTimesheets(tx, {
+    orgId: org.id,
+    periodStart: period.start,
+    periodEnd: period.end,
+    employeeIds,
+    limit: 100_000,
+  });
+  const waiting = everyone.flatMap((row) =>
+    row.status === 'open' || row.status === 'submitted'
+      ? [{ employeeId: row.employeeId, employeeName: row.employeeName, status: row.status }]
+      : [],
+  );
+  return {
+    periodStart: period.start,
+    periodEnd: period.end,
+    lockedEmployeeIds: approved.map((sheet) => sheet.employeeId),
+    notApproved: waiting,
+  };
 }

@@ -63,6 +63,7 @@ const MATRIX: Record<string, TPermission | 'member'> = {
   'POST /api/orgs/:orgId/modification-requests/:requestId/approve': 'time.approve',
   'POST /api/orgs/:orgId/modification-requests/:requestId/reject': 'time.approve',
   'GET /api/orgs/:orgId/timesheets': 'time.read',
+  'POST /api/orgs/:orgId/timesheets/lock': 'timesheets.lock',
   'GET /api/orgs/:orgId/employees/:employeeId/timesheets/:periodStart': 'member',
   // The employee submits their own; an approver anyone's in scope (checked in the service).
   'POST /api/orgs/:orgId/employees/:employeeId/timesheets/:periodStart/submit': 'member',
@@ -248,6 +249,7 @@ function probeBody(method: string, path: string): unknown {
   if (path.endsWith('/me/modification-requests'))
     return { action: 'delete', targetId: ids.requestId, reason: 'Probe' };
   if (path.endsWith('/modification-requests/:requestId/reject')) return { note: 'Probe' };
+  if (path.endsWith('/timesheets/lock')) return { periodStart: ids.periodStart };
   if (
     /\/(modification-requests\/:requestId|timesheets\/:periodStart)\/(approve|cancel|submit|lock)$/.test(path)
   )

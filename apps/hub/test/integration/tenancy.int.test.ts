@@ -170,6 +170,7 @@ function validBody(method: string, path: string): unknown {
   if (path.endsWith('/me/modification-requests'))
     return { action: 'delete', targetId: '0190a000-0000-7000-8000-000000000003', reason: 'Probe' };
   if (path.endsWith('/modification-requests/:requestId/reject')) return { note: 'Probe' };
+  if (path.endsWith('/timesheets/lock')) return { periodStart: '2026-11-02' };
   if (
     /\/(modification-requests\/:requestId|timesheets\/:periodStart)\/(approve|cancel|submit|lock)$/.test(path)
   )

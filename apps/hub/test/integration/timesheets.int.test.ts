@@ -354,3 +354,39 @@ describe('a locked period', () => {
     );
   });
 });
+
+describe('locking a whole period (the payroll run)', () => {
+  const WEEK = '2026-03-02';
+
+  it('locks the approved timesheets, lists those still waiting, and refuses a period not yet ended', async () => {
+    for (const action of ['submit', 'approve']) {
+      expect((await org.as('owner', 'POST', sheetPath(org.employees.bob, WEEK, action), {})).status).toBe(
+        200,
+      );
+    }
+    expect((await org.as('manager', 'POST', '/timesheets/lock', { periodStart: WEEK })).status).toBe(403);
+    await expectRefused(
+      () => org.as('owner', 'POST', '/timesheets/lock', { periodStart: THIS_WEEK }),
+      409,
+      'CONFLICT',
+    );
+
+    const run = await org.as('owner', 'POST', '/timesheets/lock', { periodStart: WEEK });
+    expect(run.status).toBe(200);
+    expect(run.body.lockedEmployeeIds).toEqual([org.employees.bob]);
+    expect(run.body.notApproved.map((row: { employeeName: string }) => row.employeeName)).toEqual([
+      'Alice',
+      'Carl',
+      'Mia',
+    ]);
+    const bob = (await org.as('owner', 'GET', sheetPath(org.employees.bob, WEEK))).body;
+    expect(bob).toMatchObject({ status: 'locked', lockedAt: org.clock.now().toISOString() });
+    expect(bob.history.map((item: { action: string }) => item.action)).toEqual([
+      'timesheet.submitted',
+      'timesheet.approved',
+      'timesheet.locked',
+    ]);
+    const again = await org.as('owner', 'POST', '/timesheets/lock', { periodStart: WEEK });
+    expect(again.body.lockedEmployeeIds).toEqual([]);
+  });
+});

@@ -124,3 +124,17 @@ export const ZReopenTimesheetBody = z
   .object({ reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(1000) })
   .strict()
   .meta({ id: 'ReopenTimesheetBody' });
+
+export const ZLockPeriodBody = z.object({ periodStart: ZPlainDate }).strict().meta({ id: 'LockPeriodBody' });
+export const ZLockPeriodResult = z
+  .object({
+    periodStart: ZPlainDate,
+    periodEnd: ZPlainDate,
+    /** Approved timesheets this call locked. */
+    lockedEmployeeIds: z.array(ZUuid),
+    /** Employees whose timesheet is still open or submitted: not locked, approve them first. */
+    notApproved: z.array(
+      z.object({ employeeId: ZUuid, employeeName: z.string(), status: z.enum(['open', 'submitted']) }),
+    ),
+  })
+  .meta({ id: 'LockPeriodResult' });

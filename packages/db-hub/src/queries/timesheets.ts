@@ -293,3 +293,24 @@ export async function listTimesheetExceptions(
     )
     .orderBy(asc(timeExceptions.workDate), asc(timeExceptions.id));
 }
+
+/** The period's timesheets in `statuses` (employees in `employeeIds`, or all when null), locked FOR UPDATE. */
+export async function listPeriodTimesheetsForUpdate(
+  db: Database,
+  params: { orgId: string; periodStart: string; statuses: TimesheetStatus[]; employeeIds: string[] | null },
+): Promise<TimesheetRow[]> {
+  if (params.employeeIds?.length === 0) return [];
+  return db
+    .select()
+    .from(timesheets)
+    .where(
+      and(
+        eq(timesheets.orgId, params.orgId),
+        eq(timesheets.periodStart, params.periodStart),
+        inArray(timesheets.status, params.statuses),
+        params.employeeIds ? inArray(timesheets.employeeId, params.employeeIds) : undefined,
+      ),
+    )
+    .orderBy(asc(timesheets.employeeId))
+    .for('update');
+}
