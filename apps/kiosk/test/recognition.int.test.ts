@@ -138,7 +138,7 @@ describe('face punches through the real hub and agent', () => {
       await exited;
       agents.delete(agent);
     }
-    expect(output).toMatch(/recognition: {2}fr_feature-/);
+    expect(output).toMatch(/recognition: {2}ready \(fr_feature-/);
     expect(output).toMatch(/punch recorded: Employee 1001: clocked in/);
     await hub.stop();
     try {

@@ -22,7 +22,7 @@ import { createReplayFrameSource, createWebcamFrameSource } from './frame-source
 import { getAgentStatus, loadSettings, runAgent, type AgentStatus } from './index';
 import { ProvisioningError, provisionKiosk } from './provisioning';
 import { createPunchService } from './punch.service';
-import { startFaceRecognizer, type FaceRecognizer, type RecognitionResult } from './recognizer';
+import { startFaceRecognizerInBackground, type BackgroundFaceRecognizer } from './recognizer';
 import { createSyncClient, runSyncLoop } from './sync-loop';
 
 const USAGE = `Usage: kiosk-agent <command> [options]
@@ -179,7 +179,7 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  let recognizer: FaceRecognizer | undefined;
+  let recognizer: BackgroundFaceRecognizer | undefined;
   try {
     const identity = requireIdentity(store);
     const frameSource = values.frames
@@ -191,28 +191,18 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
         });
     console.log(`Kiosk agent running for "${identity.name}" (device ${identity.deviceId})`);
     console.log(`  frames:       ${frameSource.description}`);
-    // Without a working face engine (models missing, worker failed) the kiosk still syncs and takes PINs.
-    try {
-      recognizer = await startFaceRecognizer({ store, settings: () => loadSettings(store) });
-      console.log(`  recognition:  ${recognizer.modelId}`);
-    } catch (error) {
-      console.log(
-        `  recognition:  unavailable (${AppError.parse(error).message}); frames are read but not matched, PIN punches work`,
-      );
-    }
-    const tally = { matched: 0, unknown: 0, noFace: 0 };
-    const active = recognizer;
-    const countedRecognizer = active && {
-      modelId: active.modelId,
-      wipe: () => active.wipe(),
-      async recognize(frame: Parameters<FaceRecognizer['recognize']>[0]): Promise<RecognitionResult> {
-        const result = await active.recognize(frame);
-        if (result.employeeId) tally.matched += 1;
-        else if (active.lastMatch) tally.unknown += 1;
-        else tally.noFace += 1;
-        return result;
-      },
-    };
+    // Sync starts at once; the models load meanwhile. Without a working face engine (model files
+    // missing, worker failed) the kiosk still syncs and takes PINs.
+    recognizer = startFaceRecognizerInBackground({
+      store,
+      settings: () => loadSettings(store),
+      onStarted: (started) => console.log(`  recognition:  ready (${started.modelId})`),
+      onFailed: (error) =>
+        console.log(
+          `  recognition:  unavailable (${AppError.parse(error).message}); frames are read but not matched, PIN punches work`,
+        ),
+    });
+    console.log(`  recognition:  starting ${recognizer.modelId}`);
     console.log(
       `  sync:         ${identity.hubUrl} (punches queue in the outbox while the hub is unreachable)`,
     );
@@ -222,7 +212,8 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
       appVersion: config.appVersion,
       signal: controller.signal,
       // On revocation the sync client wipes the store and this recognizer's in-memory gallery.
-      ...(recognizer ? { recognizer, modelId: recognizer.modelId } : {}),
+      recognizer,
+      modelId: recognizer.modelId,
       batchSize: Math.min(
         config.syncBatchSize ?? MAX_EVENTS_PER_BATCH,
         loadSettings(store).batchSize ?? MAX_EVENTS_PER_BATCH,
@@ -242,7 +233,7 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
       store,
       frameSource,
       signal: controller.signal,
-      ...(countedRecognizer ? { recognizer: countedRecognizer } : {}),
+      recognizer,
       ...(maxFrames === undefined ? {} : { maxFrames }),
       onEvent: (event) => {
         if (event.type === 'punch') console.log(`  punch ${event.outcome.status}: ${event.outcome.message}`);
@@ -253,11 +244,8 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
     controller.abort();
     await syncLoop;
     console.log(`Stopped after ${summary.frames} frames (${summary.recorded} punches recorded).`);
-    if (recognizer) {
-      console.log(
-        `  faces: ${tally.matched} matched, ${tally.unknown} unknown, ${tally.noFace} without a usable face`,
-      );
-    }
+    const { matched, unknown, noFace } = recognizer.tally;
+    console.log(`  faces: ${matched} matched, ${unknown} unknown, ${noFace} without a usable face`);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -25,7 +25,10 @@ export interface Recognizer {
 export {
   createFaceRecognizer,
   embedderForModelId,
+  expectedModelId,
   startFaceRecognizer,
+  startFaceRecognizerInBackground,
+  type BackgroundFaceRecognizer,
   type FaceRecognizer,
   type FaceRecognizerOptions,
 } from '../recognition/face-recognizer';

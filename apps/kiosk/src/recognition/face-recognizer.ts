@@ -19,10 +19,12 @@ import {
   listTemplates,
 } from '@clockface/db-kiosk';
 import {
+  DEFAULT_PIPELINE,
   FaceEngine,
   FaceGallery,
   FACERES_MATCH,
   FR_FEATURE_MATCH,
+  modelIdFor,
   type EmbedderId,
   type MatchOptions,
   type MatchResult,
@@ -38,6 +40,12 @@ const FACERES_MODEL_PREFIX = 'human-faceres';
 /** The embedder a model id names, so the kiosk runs the model the hub enrolled with. */
 export function embedderForModelId(modelId: string): EmbedderId {
   return modelId.startsWith(FACERES_MODEL_PREFIX) ? 'faceres' : 'fr_feature';
+}
+
+/** The model id the engine will run for these settings (known before the engine has started). */
+export function expectedModelId(settings: TKioskSettings): string {
+  const embedder = embedderForModelId(settings.recognition.modelId);
+  return modelIdFor(embedder, embedder === 'fr_feature' ? DEFAULT_PIPELINE.mirror : false);
 }
 
 export interface FaceRecognizerOptions {
@@ -175,6 +183,65 @@ export function createFaceRecognizer(options: FaceRecognizerOptions): FaceRecogn
       await gallery?.close();
       gallery = undefined;
       await engine.close();
+    },
+  };
+}
+
+export interface BackgroundFaceRecognizer extends Recognizer {
+  /** The started recognizer, or undefined when the engine could not start. */
+  readonly ready: Promise<FaceRecognizer | undefined>;
+  /** Frames so far: matched to an employee, a face nobody matched, no usable face (or no engine). */
+  readonly tally: { matched: number; unknown: number; noFace: number };
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the engine without blocking the caller: sync and PIN punches run while the models load
+ * (seconds on a busy CPU, every agent start). Frames wait for the engine; if it cannot start
+ * (model files missing, worker failed), frames are read but not matched.
+ */
+export function startFaceRecognizerInBackground(options: {
+  store: AgentStore;
+  settings: () => TKioskSettings;
+  onStarted?: (recognizer: FaceRecognizer) => void;
+  onFailed?: (error: unknown) => void;
+}): BackgroundFaceRecognizer {
+  const modelId = expectedModelId(options.settings());
+  const tally = { matched: 0, unknown: 0, noFace: 0 };
+  let started: FaceRecognizer | undefined;
+  const ready = startFaceRecognizer(options).then(
+    (recognizer) => {
+      started = recognizer;
+      options.onStarted?.(recognizer);
+      return recognizer;
+    },
+    (error: unknown) => {
+      options.onFailed?.(error);
+      return undefined;
+    },
+  );
+  return {
+    modelId,
+    ready,
+    tally,
+    async recognize(frame: Frame): Promise<RecognitionResult> {
+      const recognizer = await ready;
+      if (!recognizer) {
+        tally.noFace += 1;
+        return { employeeId: null, score: 0, liveness: 0, modelId };
+      }
+      const result = await recognizer.recognize(frame);
+      if (result.employeeId) tally.matched += 1;
+      else if (recognizer.lastMatch) tally.unknown += 1;
+      else tally.noFace += 1;
+      return result;
+    },
+    wipe(): void {
+      // Before the engine is up there is no gallery yet; it loads from the (wiped) store.
+      started?.wipe();
+    },
+    async close(): Promise<void> {
+      await (await ready)?.close();
     },
   };
 }
