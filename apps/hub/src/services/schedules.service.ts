@@ -484,6 +484,39 @@ function assertEffectiveRange(from: string, to: string | null | undefined) {
   }
 }
 
+/**
+ * Two live patterns of one employee putting the same template on the same weekday over overlapping
+ * dates would schedule that shift twice a day; different templates on one weekday (a split shift) are fine.
+ */
+async function assertNoDoubleBooking(
+  tx: Database,
+  orgId: string,
+  candidate: {
+    id?: string;
+    employeeId: string;
+    shiftTemplateId: string;
+    weekdays: readonly number[];
+    effectiveFrom: string;
+    effectiveTo: string | null;
+  },
+) {
+  const others = await listShiftPatterns(tx, { orgId, employeeIds: [candidate.employeeId] });
+  const clash = others.find(
+    (other) =>
+      other.id !== candidate.id &&
+      other.shiftTemplateId === candidate.shiftTemplateId &&
+      other.weekdays.some((day) => candidate.weekdays.includes(day)) &&
+      (other.effectiveTo === null || other.effectiveTo >= candidate.effectiveFrom) &&
+      (candidate.effectiveTo === null || candidate.effectiveTo >= other.effectiveFrom),
+  );
+  if (clash) {
+    throw new AppError('CONFLICT', {
+      message: `Pattern ${clash.id} already schedules this shift on some of these weekdays from ${clash.effectiveFrom}; end it or change it instead`,
+      issues: [{ path: 'weekdays', message: 'Already scheduled by another pattern' }],
+    });
+  }
+}
+
 export async function createOrgShiftPattern(
   deps: HubDeps,
   tx: Database,
@@ -505,6 +538,7 @@ export async function createOrgShiftPattern(
   assertEffectiveRange(input.effectiveFrom, input.effectiveTo);
   await assertSchedulableEmployee(tx, scope, orgId, input.employeeId);
   await assertLiveTemplate(tx, orgId, input.shiftTemplateId);
+  await assertNoDoubleBooking(tx, orgId, { ...input, effectiveTo: input.effectiveTo ?? null });
   const row = await createShiftPattern(tx, { ...input, effectiveTo: input.effectiveTo ?? null, orgId });
   await recordAudit(tx, actor, {
     orgId,
@@ -548,6 +582,14 @@ export async function updateOrgShiftPattern(
   if (changes.shiftTemplateId && changes.shiftTemplateId !== before.shiftTemplateId) {
     await assertLiveTemplate(tx, orgId, changes.shiftTemplateId);
   }
+  await assertNoDoubleBooking(tx, orgId, {
+    id: before.id,
+    employeeId: before.employeeId,
+    shiftTemplateId: changes.shiftTemplateId ?? before.shiftTemplateId,
+    weekdays: changes.weekdays ?? before.weekdays,
+    effectiveFrom: changes.effectiveFrom ?? before.effectiveFrom,
+    effectiveTo: changes.effectiveTo === undefined ? before.effectiveTo : changes.effectiveTo,
+  });
   const after = (await updateShiftPattern(tx, { orgId, shiftPatternId: before.id, changes }))!;
   await recordAudit(tx, actor, {
     orgId,

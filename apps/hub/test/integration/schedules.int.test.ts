@@ -305,6 +305,7 @@ describe('patterns, dated assignments and the expanded schedule', () => {
       effectiveFrom: '2026-04-06',
       ...body,
     });
+    expect((await as('POST', '/shift-patterns', pattern({}))).status).toBe(201);
 
     const before = await countAllRows(hub.runtime.deps.db);
     const cases: [string, string, unknown, number, string][] = [
@@ -320,6 +321,14 @@ describe('patterns, dated assignments and the expanded schedule', () => {
         pattern({ employeeId: '0190a000-0000-7000-8000-00000000dead' }),
         422,
         'employeeId',
+      ],
+      // Monday from 2026-04-06 is already scheduled by the pattern made above.
+      [
+        'POST',
+        '/shift-patterns',
+        pattern({ weekdays: [1, 3], effectiveFrom: '2026-03-01' }),
+        409,
+        'weekdays',
       ],
       [
         'POST',
