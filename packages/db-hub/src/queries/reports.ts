@@ -472,37 +472,48 @@ export async function listPunchLog(
     limit: number;
   },
 ): Promise<PunchLogRow[]> {
-  const people: SQL[] = [];
-  if (params.departmentIds) people.push(sql`e.department_id = any(${uuidArray(params.departmentIds)})`);
-  if (params.employeeId) people.push(sql`e.id = ${params.employeeId}`);
-  if (params.employeeIds) people.push(sql`e.id = any(${uuidArray(params.employeeIds)})`);
-  const personFilter = people.length > 0 ? sql`and ${sql.join(people, sql` and `)}` : sql``;
-  const after = params.after;
+  const { orgId, after, limit } = params;
+  // Whose records: applied inside each branch, before its limit, so a page is only short at the end.
+  const people = (column: SQL) => {
+    const parts: SQL[] = [];
+    if (params.employeeId) parts.push(sql`${column} = ${params.employeeId}`);
+    if (params.employeeIds) parts.push(sql`${column} = any(${uuidArray(params.employeeIds)})`);
+    if (params.departmentIds) {
+      parts.push(sql`${column} in (select id from employees
+                                    where org_id = ${orgId} and department_id = any(${uuidArray(params.departmentIds)}))`);
+    }
+    return parts.length > 0 ? sql`and ${sql.join(parts, sql` and `)}` : sql``;
+  };
+  // The keyset as a range on the indexed instant plus the tie-break, so each page starts where the
+  // last ended instead of re-reading the range from its start.
+  const from = after ? after.at : params.startAt;
+  const adjustedAt = sql`coalesce(ad.occurred_at, ad.start_at, ad.effective_at)`;
   const local = (column: SQL) =>
     sql`to_char(${column} at time zone ${params.timeZone}, 'YYYY-MM-DD HH24:MI:SS')`;
   const result = await db.execute(sql`
     with log as (
-      select ev.id, 'punch' as kind, ev.employee_id, ev.type, ev.occurred_at as at, null::timestamptz as end_at,
-             ev.source, ev.method, ev.device_id, ev.site_id, ev.flags, ev.reason, null::uuid as target_id
-        from attendance_events ev
-       where ev.org_id = ${params.orgId}
-         and ev.occurred_at >= ${params.startAt}::timestamptz and ev.occurred_at < ${params.endAt}::timestamptz
-         ${params.siteId ? sql`and ev.site_id = ${params.siteId}` : sql``}
-         ${after ? sql`and (ev.occurred_at, ev.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+      (select ev.id, 'punch' as kind, ev.employee_id, ev.type, ev.occurred_at as at,
+              null::timestamptz as end_at, ev.source, ev.method, ev.device_id, ev.site_id, ev.flags,
+              ev.reason, null::uuid as target_id
+         from attendance_events ev
+        where ev.org_id = ${orgId}
+          and ev.occurred_at >= ${from}::timestamptz and ev.occurred_at < ${params.endAt}::timestamptz
+          ${after ? sql`and (ev.occurred_at, ev.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+          ${params.siteId ? sql`and ev.site_id = ${params.siteId}` : sql``}
+          ${people(sql`ev.employee_id`)}
+        order by ev.occurred_at, ev.id
+        limit ${limit})
       union all
-      select ad.id, 'adjustment', ad.employee_id,
-             ad.kind || coalesce(':' || ad.punch_type, ''), coalesce(ad.occurred_at, ad.start_at, ad.effective_at),
-             ad.end_at, 'admin', 'admin', null, null, ad.flags, ad.reason, ad.target_id
-        from time_adjustments ad
-       where ad.org_id = ${params.orgId}
-         and coalesce(ad.occurred_at, ad.start_at, ad.effective_at) >= ${params.startAt}::timestamptz
-         and coalesce(ad.occurred_at, ad.start_at, ad.effective_at) < ${params.endAt}::timestamptz
-         ${params.siteId ? sql`and false` : sql``}
-         ${
-           after
-             ? sql`and (coalesce(ad.occurred_at, ad.start_at, ad.effective_at), ad.id) > (${after.at}::timestamptz, ${after.id}::uuid)`
-             : sql``
-         }
+      (select ad.id, 'adjustment', ad.employee_id, ad.kind || coalesce(':' || ad.punch_type, ''),
+              ${adjustedAt}, ad.end_at, 'admin', 'admin', null, null, ad.flags, ad.reason, ad.target_id
+         from time_adjustments ad
+        where ad.org_id = ${orgId}
+          and ${adjustedAt} >= ${from}::timestamptz and ${adjustedAt} < ${params.endAt}::timestamptz
+          ${after ? sql`and (${adjustedAt}, ad.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+          ${params.siteId ? sql`and false` : sql``}
+          ${people(sql`ad.employee_id`)}
+        order by 5, 1
+        limit ${limit})
     )
     select log.id, log.kind, e.code as "employeeCode", e.name as "employeeName",
            d.name as "departmentName", log.type, ${isoText(sql`log.at`)} as at,
@@ -510,12 +521,12 @@ export async function listPunchLog(
            log.source, log.method, dv.name as "deviceName", s.name as "siteName", log.flags,
            log.reason, log.target_id as "targetId"
       from log
-      join employees e on e.org_id = ${params.orgId} and e.id = log.employee_id ${personFilter}
-      left join departments d on d.org_id = ${params.orgId} and d.id = e.department_id
-      left join devices dv on dv.org_id = ${params.orgId} and dv.id = log.device_id
-      left join sites s on s.org_id = ${params.orgId} and s.id = log.site_id
+      join employees e on e.org_id = ${orgId} and e.id = log.employee_id
+      left join departments d on d.org_id = ${orgId} and d.id = e.department_id
+      left join devices dv on dv.org_id = ${orgId} and dv.id = log.device_id
+      left join sites s on s.org_id = ${orgId} and s.id = log.site_id
      order by log.at, log.id
-     limit ${params.limit}`);
+     limit ${limit}`);
   return rowsOf<PunchLogRow>(result).map((row) => ({ ...row, flags: parseJson(row.flags) ?? [] }));
 }
 
