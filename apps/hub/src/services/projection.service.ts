@@ -496,10 +496,11 @@ export async function drainProjectionQueue(
       result.hasMore = true;
       return result;
     }
-    const claimedCount = await db.transaction(async (transaction) => {
+    const batch = await db.transaction(async (transaction) => {
       const tx = transaction as unknown as Database;
       const claimed = await claimProjections(tx, { limit: batchSize, orgId: options.orgId });
-      if (claimed.length === 0) return 0;
+      let completed = 0;
+      if (claimed.length === 0) return { claimed: 0, completed };
       const asOf = context.now();
       for (const [orgId, rows] of groupBy(claimed.map((row) => [row.orgId, row] as const))) {
         // The claim spans orgs (owner role); each org's work then runs confined to that org by RLS.
@@ -516,16 +517,22 @@ export async function drainProjectionQueue(
             context.log?.error({ orgId, ...failure }, 'projection refused an employee’s events; left queued');
           result.employees += rows.length - failedIds.size;
           result.failed += failedIds.size;
-          await completeClaimedProjections(
+          completed += await completeClaimedProjections(
             scoped,
             rows.filter((row) => !failedIds.has(row.employeeId)),
           );
         });
       }
-      return claimed.length;
+      return { claimed: claimed.length, completed };
     });
-    if (claimedCount === 0) return result;
+    if (batch.claimed === 0) return result;
     result.batches += 1;
+    // Nothing left the queue: only employees the projection refuses, or rows that punches keep
+    // changing, are at its head. Stop rather than spin on them; the next run tries again.
+    if (batch.completed === 0) {
+      result.hasMore = true;
+      return result;
+    }
   }
 }
 

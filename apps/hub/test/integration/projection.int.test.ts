@@ -183,6 +183,44 @@ describe('draining the queue', () => {
   });
 });
 
+describe('an employee whose history the projection refuses', () => {
+  it('stays queued, does not hold up the others, and does not keep the drain spinning', async () => {
+    const broken = await createEmployee(owner, { code: 'X1', name: 'Broken History' });
+    const fine = await createEmployee(owner, { code: 'X2', name: 'Fine History' });
+    const [punchId] = await insertPunches(owner.orgId, broken, [['clock_in', '2026-03-17T08:00:00Z']]);
+    // A delete with a blank reason: the database takes it, timekeeping refuses it.
+    await withOrgScope(db, owner.orgId, (tx) =>
+      tx.insert(schema.timeAdjustments).values({
+        orgId: owner.orgId,
+        employeeId: broken,
+        kind: 'delete',
+        targetId: punchId!,
+        effectiveAt: new Date('2026-03-17T08:00:00Z'),
+        reason: '   ',
+      }),
+    );
+    await insertPunches(owner.orgId, fine, [
+      ['clock_in', '2026-03-17T08:00:00Z'],
+      ['clock_out', '2026-03-17T09:00:00Z'],
+    ]);
+
+    const started = Date.now();
+    const result = await drain();
+    // Batch 1 projects both (the broken one fails), batch 2 gets only the broken one again and
+    // completes nothing, so the run stops there instead of spinning until its time budget.
+    expect(result).toMatchObject({ batches: 2, failed: 2, hasMore: true });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(await queueRow(owner.orgId, broken)).toBeDefined();
+    expect(await queueRow(owner.orgId, fine)).toBeUndefined();
+    expect(
+      (await workDays(owner.orgId, fine)).find((day) => day.workDate === '2026-03-17')?.workedMinutes,
+    ).toBe(60);
+    expect(await workDays(owner.orgId, broken)).toEqual([]);
+    // Out of the way for the tests below.
+    await db.delete(schema.projectionQueue).where(eq(schema.projectionQueue.employeeId, broken));
+  });
+});
+
 describe('recomputeEmployee', () => {
   it('rewrites exactly the dates it is given', async () => {
     const employeeId = await createEmployee(owner, { code: 'R1', name: 'Recompute One' });

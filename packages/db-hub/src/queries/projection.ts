@@ -448,19 +448,6 @@ export async function listProjectableEmployees(
   return rowsOf(result);
 }
 
-/** Whether the queue holds work for this employee that overlaps `from..to`. */
-export async function hasPendingProjection(
-  db: Database,
-  params: { orgId: string; employeeId: string; from: string; to: string },
-): Promise<boolean> {
-  const result = await db.execute(sql`
-    select 1 from projection_queue
-     where org_id = ${params.orgId} and employee_id = ${params.employeeId}
-       and from_date <= ${params.to}::date and to_date >= ${params.from}::date
-  `);
-  return rowsOf(result).length > 0;
-}
-
 /** Whether any projection is queued, in any org (the job's poll; owner role). */
 export async function hasQueuedProjections(db: Database): Promise<boolean> {
   const result = await db.execute(sql`select exists (select 1 from projection_queue) as "hasWork"`);
