@@ -4,7 +4,8 @@
  * through DEVICE_REGISTRATIONS_PER_TOKEN / _PER_IP), records PIN punches through the agent's punch
  * service into its own SQLite outbox, and syncs with the agent's sync client, all at once. Every
  * kiosk loses the answer to its first batch (the connection drops after the hub stored it), so
- * every kiosk also resends. What reached the hub is read from its database after it stopped.
+ * every kiosk also resends. Between two rounds an admin moves the site to another time zone, which
+ * the heartbeats bring to every kiosk. What reached the hub is read from its database after it stopped.
  *
  *   KIOSK_FLEET_SIZE       kiosks (default 50)
  *   KIOSK_FLEET_PUNCHES    punches per kiosk per round, two rounds (default 40)
@@ -28,6 +29,7 @@ import {
   createEnrollmentToken,
   createOrg,
   createRealHub,
+  hubRequest,
   type HubOrg,
   type RealHub,
 } from './helpers/real-hub';
@@ -58,6 +60,16 @@ afterAll(async () => {
 });
 
 const configFor = (index: number) => loadConfig({ dataDir: join(scratch, `kiosk-${index}`) }, {});
+
+/** The kiosk settings a kiosk has stored. */
+function settingsOf(index: number) {
+  const store = openAgentStore(configFor(index));
+  try {
+    return loadSettings(store);
+  } finally {
+    store.close();
+  }
+}
 
 /** PIN punches through the agent's punch service (synchronous=NORMAL: delivery is under test, not fsync). */
 function recordPunches(index: number, count: number): string[] {
@@ -111,7 +123,7 @@ async function syncKiosk(index: number, options: { loseFirstAck: boolean }): Pro
       store,
       clock: systemClock,
       appVersion: 'fleet-test',
-      batchSize: BATCH_SIZE,
+      batchSizeCap: BATCH_SIZE,
       fetch: fetchDroppingOneAck,
     });
     const results: SyncStepResult[] = [];
@@ -148,6 +160,7 @@ describe('a fleet of kiosks', () => {
       );
       expect(new Set(provisioned.map((result) => result.deviceId)).size).toBe(FLEET_SIZE);
       expect(provisioned.every((result) => result.roster.employees === org.employees.length)).toBe(true);
+      expect(settingsOf(0).timeZone).toBe('Europe/Berlin');
       // The raised per-token limit still holds: one attempt more is refused before the token is read.
       const extra = await provisionKiosk({
         config: configFor(FLEET_SIZE),
@@ -163,6 +176,12 @@ describe('a fleet of kiosks', () => {
       const firstRound = await Promise.all(kiosks.map((index) => syncKiosk(index, { loseFirstAck: true })));
       // Each kiosk saw the dropped answer as a network failure, then resent and drained.
       for (const results of firstRound) expect(results.some((result) => result.kind === 'retry')).toBe(true);
+      // An admin moves the site to another time zone: the heartbeats of the next round carry it.
+      const moved = await hubRequest(hub, 'PATCH', `/api/orgs/${org.orgId}/sites/${org.siteId}`, {
+        token: org.accessToken,
+        body: { timeZone: 'America/New_York' },
+      });
+      expect(moved.status).toBe(200);
       // A second round on top of the stored chains.
       kiosks.forEach((index) => recorded[index]!.push(...recordPunches(index, PUNCHES)));
       await Promise.all(kiosks.map((index) => syncKiosk(index, { loseFirstAck: false })));
@@ -176,6 +195,7 @@ describe('a fleet of kiosks', () => {
             rejected: 0,
             conflict: 0,
           });
+          expect(loadSettings(store).timeZone).toBe('America/New_York');
           return requireIdentity(store).deviceId;
         } finally {
           store.close();

@@ -398,6 +398,18 @@ export const ZHeartbeat = z.strictObject({
 });
 export type THeartbeat = z.infer<typeof ZHeartbeat>;
 
+/**
+ * The hub's answer to a heartbeat (downlink, strips unknown keys): its time, the clock offset it
+ * measured (hub − device, ms) and the kiosk settings as they are now, which the kiosk stores.
+ * `settings` is not parsed here: a kiosk checks it on its own and keeps its settings if it is bad.
+ */
+export const ZHeartbeatAck = z.object({
+  serverTime: zInstant,
+  clockOffsetMs: z.number().int(),
+  settings: z.unknown().optional(),
+});
+export type THeartbeatAck = z.infer<typeof ZHeartbeatAck>;
+
 /** Public Ed25519 JWK, nothing else: a `d` (private part) or any other key type is refused (DEV-02). */
 export const ZDevicePublicJwk = z.strictObject({
   kty: z.literal('OKP'),

@@ -3,6 +3,7 @@ import {
   ZBatchAck,
   ZEventBatch,
   ZHeartbeat,
+  ZHeartbeatAck,
   ZKioskSettings,
   ZRosterDelta,
   parseEventBatch,
@@ -114,8 +115,8 @@ export function syncRoutes(deps: HubDeps) {
       request: { body: jsonBody(ZHeartbeat) },
       responses: {
         200: jsonResponse(
-          z.object({ serverTime: z.string(), clockOffsetMs: z.number().int(), settings: ZKioskSettings }),
-          'Stored',
+          ZHeartbeatAck.extend({ settings: ZKioskSettings }),
+          'Stored; the settings are the current ones, which the kiosk stores',
         ),
         ...problems(400, 401, 403, 415, 422),
       },

@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
-import { MAX_EVENTS_PER_BATCH, ZPunchType } from '@clockface/contracts/sync';
+import { ZPunchType } from '@clockface/contracts/sync';
 import { AppError, systemClock } from '@clockface/core';
 import { loadConfig, type AgentConfig } from './config';
 import { openAgentStore, requireIdentity } from './db';
@@ -214,10 +214,7 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
       // On revocation the sync client wipes the store and this recognizer's in-memory gallery.
       recognizer,
       modelId: recognizer.modelId,
-      batchSize: Math.min(
-        config.syncBatchSize ?? MAX_EVENTS_PER_BATCH,
-        loadSettings(store).batchSize ?? MAX_EVENTS_PER_BATCH,
-      ),
+      ...(config.syncBatchSize ? { batchSizeCap: config.syncBatchSize } : {}),
     });
     let lastSyncMessage = '';
     const syncLoop = runSyncLoop(syncClient, {

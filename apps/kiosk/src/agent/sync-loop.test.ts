@@ -15,7 +15,9 @@ import {
   countPunchesByStatus,
   findCursor,
   findDeviceIdentity,
+  findKioskSettings,
   listPendingPunches,
+  listUnsentSecurityEvents,
 } from '@clockface/db-kiosk';
 import { genesisHead, verifyChain } from '@clockface/sync-protocol';
 import { startFakeHub, type FakeHub } from '../../test/helpers/fake-hub';
@@ -29,7 +31,7 @@ import {
   storeConfig,
 } from '../../test/helpers/seed-kiosk';
 import type { AgentStore } from './db';
-import { getAgentStatus } from './status';
+import { getAgentStatus, loadSettings } from './status';
 import { createSyncClient, runSyncLoop, type SyncStepResult } from './sync-loop';
 
 let dataDir: string;
@@ -190,6 +192,38 @@ describe('sync worker', () => {
     expect(getAgentStatus(store, { dataDir, appVersion: 't' }).settings.values.duplicateWindowSeconds).toBe(
       90,
     );
+  });
+
+  it("applies the settings a heartbeat answers with: stored, and the next batch takes the hub's size; bad ones are kept out and reported", async () => {
+    const clock = new ManualClock(new Date());
+    const sync = createSyncClient({ store, clock, appVersion: 'test' });
+    hub.heartbeatSettings = { ...TEST_SETTINGS, duplicateWindowSeconds: 120, batchSize: 7 };
+    expect((await sync.sendHeartbeat()).kind).toBe('idle');
+    expect(loadSettings(store)).toMatchObject({ duplicateWindowSeconds: 120, batchSize: 7 });
+    const receivedAt = findKioskSettings(store.db)!.receivedAt;
+    expect(sync.batchSize).toBe(7);
+    recordPunches(10);
+    expect(await sync.pushOnce()).toMatchObject({ kind: 'progress', settled: 7 });
+    expect(hub.stored.get(DEVICE_ID)).toHaveLength(7);
+
+    // The same settings again (keys in another order): nothing is rewritten.
+    clock.advance(60_000);
+    hub.heartbeatSettings = Object.fromEntries(Object.entries(hub.heartbeatSettings as object).reverse());
+    await sync.sendHeartbeat();
+    expect(findKioskSettings(store.db)!.receivedAt).toBe(receivedAt);
+
+    // Settings that break the contract: the kiosk keeps its own and tells the hub next time.
+    hub.heartbeatSettings = {
+      ...TEST_SETTINGS,
+      recognition: { ...TEST_SETTINGS.recognition, matchThreshold: 7 },
+    };
+    expect((await sync.sendHeartbeat()).kind).toBe('idle');
+    expect(loadSettings(store)).toMatchObject({ duplicateWindowSeconds: 120, batchSize: 7 });
+    expect(listUnsentSecurityEvents(store.db, { limit: 10 }).map((event) => event.kind)).toEqual([
+      'settings_rejected',
+    ]);
+    await sync.sendHeartbeat();
+    expect(hub.heartbeats.at(-1)!.securityEvents?.map((event) => event.kind)).toEqual(['settings_rejected']);
   });
 
   it('on DEVICE_REVOKED wipes the biometric cache and the key, and stops (DEV-04)', async () => {

@@ -13,23 +13,29 @@ import {
   SYNC_PATHS,
   SYNC_PROTOCOL_VERSION,
   ZBatchAck,
+  ZHeartbeatAck,
+  ZKioskSettings,
   type THeartbeat,
 } from '@clockface/contracts/sync';
 import { isAppError, type Clock } from '@clockface/core';
 import {
   findCursor,
   findDevicePrivateKey,
+  findKioskSettings,
+  insertSecurityEvent,
   listUnsentSecurityEvents,
   markDeviceRevoked,
   markSecurityEventsSent,
   recordPunchAttempt,
   recordSyncFailure,
   recordSyncSuccess,
+  saveKioskSettings,
   updateClockOffset,
   wipeBiometricData,
 } from '@clockface/db-kiosk';
 import {
   backoffDelayMs,
+  canonicalize,
   classifyResponse,
   mintDeviceToken,
   type BackoffOptions,
@@ -39,7 +45,7 @@ import { requireDataKey, requireIdentity, type AgentStore } from './db';
 import { applyBatchAck, buildNextBatch } from './outbox';
 import type { Recognizer } from './recognizer';
 import { ROSTER_CURSOR, applyRosterDelta } from './roster-sync';
-import { getAgentStatus } from './status';
+import { getAgentStatus, loadSettings } from './status';
 
 /** Per-request timeout: a hung hub must not stall the loop. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -93,8 +99,12 @@ export interface SyncClientDeps {
   appVersion: string;
   fetch?: typeof fetch;
   recognizer?: Recognizer;
-  /** Events per batch (hub setting `batchSize`, capped at 500). */
-  batchSize?: number;
+  /**
+   * At most this many events per batch (KIOSK_SYNC_BATCH_SIZE: a slow or metered link, tests). The
+   * batch size itself is the hub's `batchSize` setting, read from the stored settings at each push,
+   * so a heartbeat that changes it takes effect at the next batch.
+   */
+  batchSizeCap?: number;
   modelId?: string | null;
   /** Shutdown: aborts an in-flight request too. */
   signal?: AbortSignal;
@@ -110,7 +120,11 @@ interface HubResponse {
 export function createSyncClient(deps: SyncClientDeps) {
   const { store, clock } = deps;
   const fetchHub = deps.fetch ?? fetch;
-  let batchSize = Math.min(deps.batchSize ?? MAX_EVENTS_PER_BATCH, MAX_EVENTS_PER_BATCH);
+  const batchSizeCap = Math.min(deps.batchSizeCap ?? MAX_EVENTS_PER_BATCH, MAX_EVENTS_PER_BATCH);
+  /** Halved at each 413 and kept: the hub's body limit does not change with its settings. */
+  let payloadCap = MAX_EVENTS_PER_BATCH;
+  const batchSize = () =>
+    Math.max(1, Math.min(batchSizeCap, payloadCap, loadSettings(store).batchSize ?? MAX_EVENTS_PER_BATCH));
 
   /** The identity and signing key, or the reason sync cannot run. */
   function credentials() {
@@ -275,7 +289,7 @@ export function createSyncClient(deps: SyncClientDeps) {
           message,
         });
         // A batch too large for the hub: halve it for the next try instead of failing forever.
-        if (outcome.status === 413 && batchSize > 1) batchSize = Math.max(1, Math.floor(batchSize / 2));
+        if (outcome.status === 413) payloadCap = Math.max(1, Math.floor(batchSize() / 2));
         return {
           kind: 'rejected',
           status: outcome.status,
@@ -293,7 +307,7 @@ export function createSyncClient(deps: SyncClientDeps) {
       deviceId: creds.identity.deviceId,
       kid: creds.identity.kid,
       privateKey: creds.privateKey,
-      limit: batchSize,
+      limit: batchSize(),
     });
     if (!batch) return { kind: 'idle' };
     const pendingIds = batch.events.map((event) => event.id);
@@ -368,7 +382,32 @@ export function createSyncClient(deps: SyncClientDeps) {
     const failed = settle(response, {});
     if (failed) return failed;
     markSecurityEventsSent(store.db, { ids: events.map((event) => event.id), at: clock.now() });
+    applyHeartbeatSettings((response as HubResponse).json);
     return { kind: 'idle' };
+  }
+
+  /**
+   * The heartbeat's answer carries the settings the admin set now (thresholds, duplicate window,
+   * batch size, …): stored like the roster's, so the punch service, the recognizer and the next
+   * push use them. Stored only when they changed; settings that break the contract are kept out and
+   * reported to the hub as a security event, and the kiosk goes on with the ones it has.
+   */
+  function applyHeartbeatSettings(json: unknown): void {
+    const ack = ZHeartbeatAck.safeParse(json);
+    if (!ack.success || ack.data.settings === undefined) return;
+    const at = clock.now();
+    const parsed = ZKioskSettings.safeParse(ack.data.settings);
+    if (!parsed.success) {
+      insertSecurityEvent(store.db, {
+        kind: 'settings_rejected',
+        at,
+        details: { message: parsed.error.issues[0]?.message.slice(0, 500) ?? 'invalid' },
+      });
+      return;
+    }
+    const stored = findKioskSettings(store.db);
+    if (stored && canonicalize(stored.settings) === canonicalize(parsed.data)) return;
+    saveKioskSettings(store.db, { settings: parsed.data, at });
   }
 
   /** One cycle: push until the outbox is empty (or the cycle cap), then roster, then heartbeat. */
@@ -397,7 +436,7 @@ export function createSyncClient(deps: SyncClientDeps) {
     sendHeartbeat,
     syncOnce,
     get batchSize() {
-      return batchSize;
+      return batchSize();
     },
   };
 }

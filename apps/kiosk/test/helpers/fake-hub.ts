@@ -50,6 +50,8 @@ export interface FakeHub {
   dropNextAck: boolean;
   /** Wait this long before answering an events push (a slow hub, so kills land mid-sync). */
   eventsDelayMs: number;
+  /** Sent back with each heartbeat's answer, as the real hub sends the current kiosk settings. */
+  heartbeatSettings: unknown;
   clock: Clock;
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -107,6 +109,7 @@ export async function startFakeHub(options: { clock?: Clock; port?: number } = {
     failNext: { count: 0 },
     dropNextAck: false,
     eventsDelayMs: 0,
+    heartbeatSettings: undefined,
     clock,
     stop,
     start,
@@ -245,7 +248,11 @@ export async function startFakeHub(options: { clock?: Clock; port?: number } = {
         );
       hub.heartbeats.push(parsed.data);
       log(200);
-      return send(res, clock, 200, { serverTime: clock.now().toISOString() });
+      return send(res, clock, 200, {
+        serverTime: clock.now().toISOString(),
+        clockOffsetMs: 0,
+        ...(hub.heartbeatSettings === undefined ? {} : { settings: hub.heartbeatSettings }),
+      });
     }
     log(404, 'NOT_FOUND');
     problem(res, clock, 404, 'NOT_FOUND', `No route ${req.method} ${url.pathname}`);
