@@ -1,14 +1,17 @@
 /**
- * Local half of bench:sync — prints JSON:
+ * The kiosk half of bench:sync — prints JSON:
  * - punch_write_per_s: punches decided, chained and committed through punch.service (face path,
  *   synchronous=FULL, one IMMEDIATE transaction per punch, i.e. durable before "recorded");
- * - drain_events_per_s: the outbox read → signed batch of 500 → JSON body → ack applied
- *   (rows marked synced in one transaction per batch), from a backlog of `--backlog` rows (1,000,000).
- * The hub half (ingest over HTTP into Postgres) comes with the hub's sync endpoints.
+ * - drain_events_per_s: a backlog of `--backlog` rows (1,000,000) in the outbox, drained in batches.
+ *   Without `--hub` the drain is local only: read the batch, sign it, serialise the request body,
+ *   apply an all-accepted ack. With `--hub URL --token TOKEN` it is end to end: the kiosk is
+ *   provisioned with the token (a real registration) and the agent's own sync client pushes every
+ *   batch to the hub and applies the hub's acks, one request at a time, as `kiosk-agent run` does.
  *
  * Usage: pnpm --filter @clockface/kiosk bench:outbox [-- --backlog 1000000 --punches 5000 --out FILE.json]
+ *        [--hub http://127.0.0.1:8787 --token ENROLLMENT_TOKEN]   (bench:sync passes these)
  */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +20,18 @@ import { ManualClock, systemClock, uuidv7 } from '@clockface/core';
 import {
   countPunchesByStatus,
   findChainHead,
+  findDevicePrivateKey,
+  listEmployees,
   preparePunchInsert,
   upsertEmployees,
 } from '@clockface/db-kiosk';
 import { appendToChain, genesisHead, verifyBatchSignature } from '@clockface/sync-protocol';
+import { loadConfig } from '../src/agent/config';
+import { openAgentStore, requireDataKey, requireIdentity, type AgentStore } from '../src/agent/db';
 import { applyBatchAck, buildNextBatch } from '../src/agent/outbox';
 import { createPunchService } from '../src/agent/punch.service';
+import { provisionKiosk } from '../src/agent/provisioning';
+import { createSyncClient } from '../src/agent/sync-loop';
 import { DEVICE_ID, ORG_ID, TEST_SETTINGS, seedKiosk } from '../test/helpers/seed-kiosk';
 
 // pnpm passes a literal `--` through; drop it.
@@ -33,21 +42,49 @@ const { values } = parseArgs({
     backlog: { type: 'string', default: '1000000' },
     punches: { type: 'string', default: '5000' },
     'batch-size': { type: 'string', default: '500' },
+    hub: { type: 'string' },
+    token: { type: 'string' },
     out: { type: 'string' },
   },
 });
 const backlog = Number(values.backlog);
-const punchCount = Number(values.punches);
+const punchCount = Math.min(Number(values.punches), backlog);
 const batchSize = Number(values['batch-size']);
+const hubUrl = values.hub;
+if (hubUrl && !values.token) throw new Error('--hub needs --token (an enrollment token of the hub)');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kiosk-bench-'));
 const log = (message: string) => process.stderr.write(`${message}\n`);
+const EMPLOYEES = 1000;
 
-try {
+interface BenchKiosk {
+  store: AgentStore;
+  deviceId: string;
+  kid: string;
+  privateKey: KeyObject;
+  employeeIds: string[];
+}
+
+/** A kiosk registered with the hub (its roster pulled from there), or a seeded one for the local drain. */
+async function openKiosk(): Promise<BenchKiosk> {
+  if (hubUrl) {
+    const config = loadConfig({ dataDir }, {});
+    await provisionKiosk({ config, hubUrl, token: values.token!, name: 'bench drain', clock: systemClock });
+    const store = openAgentStore(config);
+    const identity = requireIdentity(store);
+    const employeeIds = listEmployees(store.db, { limit: EMPLOYEES }).map((employee) => employee.id);
+    if (employeeIds.length === 0) throw new Error('The hub sent no employees for this kiosk');
+    return {
+      store,
+      deviceId: identity.deviceId,
+      kid: identity.kid,
+      privateKey: findDevicePrivateKey(identity, requireDataKey(store).key)!,
+      employeeIds,
+    };
+  }
   const { store, privateKey, kid } = await seedKiosk(dataDir, {
     settings: { ...TEST_SETTINGS, duplicateWindowSeconds: 0 },
   });
-  const EMPLOYEES = 1000;
   const employeeIds = Array.from({ length: EMPLOYEES }, () => uuidv7());
   upsertEmployees(store.db, {
     orgId: ORG_ID,
@@ -59,6 +96,66 @@ try {
       isActive: true,
     })),
   });
+  return { store, deviceId: DEVICE_ID, kid, privateKey, employeeIds };
+}
+
+/** Drains the outbox without a hub: what the kiosk itself spends per batch. */
+function drainLocally(kiosk: BenchKiosk) {
+  const publicKey = createPublicKey(kiosk.privateKey);
+  let drained = 0;
+  let batches = 0;
+  let bodyBytes = 0;
+  for (;;) {
+    const batch = buildNextBatch(kiosk.store, {
+      deviceId: kiosk.deviceId,
+      kid: kiosk.kid,
+      privateKey: kiosk.privateKey,
+      limit: batchSize,
+    });
+    if (!batch) break;
+    bodyBytes += Buffer.byteLength(JSON.stringify(batch));
+    if (batches === 0 && !verifyBatchSignature(batch, publicKey))
+      throw new Error('Expected a valid batch signature');
+    applyBatchAck(
+      kiosk.store,
+      {
+        serverTime: new Date().toISOString(),
+        results: batch.events.map((event) => ({ id: event.id, status: 'accepted' })),
+      },
+      new Date(),
+    );
+    drained += batch.events.length;
+    batches += 1;
+    if (batches % 200 === 0) log(`drain: ${drained} events`);
+  }
+  return { drained, batches, bodyBytes };
+}
+
+/** Drains the outbox into the hub through the agent's sync client, one batch in flight. */
+async function drainToHub(kiosk: BenchKiosk) {
+  const client = createSyncClient({
+    store: kiosk.store,
+    clock: systemClock,
+    appVersion: 'bench',
+    batchSizeCap: batchSize,
+  });
+  let drained = 0;
+  let batches = 0;
+  for (;;) {
+    const result = await client.pushOnce();
+    if (result.kind === 'idle') break;
+    if (result.kind !== 'progress' || result.kept > 0)
+      throw new Error(`push ${batches + 1}: ${JSON.stringify(result)}`);
+    drained += result.settled;
+    batches += 1;
+    if (batches % 200 === 0) log(`drain: ${drained} events on the hub`);
+  }
+  return { drained, batches, bodyBytes: undefined };
+}
+
+try {
+  const kiosk = await openKiosk();
+  const { store, employeeIds } = kiosk;
 
   // 1. Durable punches through the punch service.
   const punches = createPunchService({
@@ -73,7 +170,7 @@ try {
   for (let index = 0; index < punchCount; index += 1) {
     const started = performance.now();
     punches.recordPunch({
-      employeeId: employeeIds[index % EMPLOYEES]!,
+      employeeId: employeeIds[index % employeeIds.length]!,
       method: 'face',
       score: 0.8123,
       liveness: 0.97,
@@ -85,22 +182,23 @@ try {
   latencies.sort((a, b) => a - b);
   log(`punch.service: ${punchCount} punches in ${punchMs.toFixed(0)} ms`);
 
-  // 2. Build the backlog: the same rows punch.service writes, inserted in large transactions.
+  // 2. Build the backlog: the same rows punch.service writes, inserted in large transactions. Two
+  //    seconds apart (no punch burst), ending now: a kiosk that was offline for a while.
   const seedStart = performance.now();
-  const clock = new ManualClock('2026-11-01T00:00:00Z');
-  let head = findChainHead(store.db) ?? genesisHead(DEVICE_ID);
-  const runId = uuidv7();
   const toInsert = backlog - punchCount;
+  const clock = new ManualClock(new Date(Date.now() - toInsert * 2000));
+  let head = findChainHead(store.db) ?? genesisHead(kiosk.deviceId);
+  const runId = uuidv7();
   const SEED_TX_ROWS = 20_000;
   const insertPunch = preparePunchInsert(store.db);
   for (let done = 0; done < toInsert; done += SEED_TX_ROWS) {
     store.db.transaction(() => {
       for (let index = done; index < Math.min(toInsert, done + SEED_TX_ROWS); index += 1) {
-        clock.advance(1000);
+        clock.advance(2000);
         const event = appendToChain(head, {
           id: uuidv7(),
-          deviceId: DEVICE_ID,
-          employeeId: employeeIds[index % EMPLOYEES]!,
+          deviceId: kiosk.deviceId,
+          employeeId: employeeIds[index % employeeIds.length]!,
           type: index % 2 === 0 ? 'clock_in' : 'clock_out',
           method: 'face',
           deviceTime: clock.now().toISOString(),
@@ -120,30 +218,9 @@ try {
   const pendingBefore = countPunchesByStatus(store.db).pending;
   log(`backlog: ${pendingBefore} pending rows in ${(seedMs / 1000).toFixed(1)} s`);
 
-  // 3. Drain: read the oldest batch, sign it, serialise it as the request body, apply an all-accepted ack.
-  const publicKey = createPublicKey(privateKey);
-  let drained = 0;
-  let batches = 0;
-  let bodyBytes = 0;
+  // 3. Drain.
   const drainStart = performance.now();
-  for (;;) {
-    const batch = buildNextBatch(store, { deviceId: DEVICE_ID, kid, privateKey, limit: batchSize });
-    if (!batch) break;
-    bodyBytes += Buffer.byteLength(JSON.stringify(batch));
-    if (batches === 0 && !verifyBatchSignature(batch, publicKey))
-      throw new Error('Expected a valid batch signature');
-    applyBatchAck(
-      store,
-      {
-        serverTime: new Date().toISOString(),
-        results: batch.events.map((event) => ({ id: event.id, status: 'accepted' })),
-      },
-      new Date(),
-    );
-    drained += batch.events.length;
-    batches += 1;
-    if (batches % 200 === 0) log(`drain: ${drained} events`);
-  }
+  const { drained, batches, bodyBytes } = hubUrl ? await drainToHub(kiosk) : drainLocally(kiosk);
   const drainMs = performance.now() - drainStart;
   const after = countPunchesByStatus(store.db);
   store.close();
@@ -152,15 +229,18 @@ try {
   const result = {
     punch_write_per_s: Math.round(punchCount / (punchMs / 1000)),
     punch_write_count: punchCount,
-    punch_write_ms_p50: Number(latencies[Math.floor(latencies.length * 0.5)]!.toFixed(3)),
-    punch_write_ms_p99: Number(latencies[Math.floor(latencies.length * 0.99)]!.toFixed(3)),
+    punch_write_ms_p50: Number((latencies[Math.floor(latencies.length * 0.5)] ?? 0).toFixed(3)),
+    punch_write_ms_p99: Number((latencies[Math.floor(latencies.length * 0.99)] ?? 0).toFixed(3)),
     backlog: pendingBefore,
     backlog_seed_s: Number((seedMs / 1000).toFixed(1)),
+    drain: hubUrl ? 'end to end: sync client → hub → ack applied' : 'local: read, sign, serialise, ack',
     drain_events_per_s: Math.round(drained / (drainMs / 1000)),
     drain_s: Number((drainMs / 1000).toFixed(1)),
     drain_batch_size: batchSize,
     drain_batches: batches,
-    drain_avg_body_bytes: Math.round(bodyBytes / Math.max(1, batches)),
+    ...(bodyBytes === undefined
+      ? {}
+      : { drain_avg_body_bytes: Math.round(bodyBytes / Math.max(1, batches)) }),
     pending_after: after.pending,
     synced_after: after.synced,
     db_bytes: dbBytes,

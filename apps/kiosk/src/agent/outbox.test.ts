@@ -52,6 +52,8 @@ describe('outbox', () => {
       head = verification.head;
       sizes.push(batch.events.length);
       applyBatchAck(store, ackAll(batch.events), new Date());
+      // The ack is written without an fsync; the punches after it get theirs again (FULL = 2).
+      expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
     }
     expect(sizes).toEqual([500, 500, 200]);
     expect(head.seq).toBe(1200);

@@ -39,6 +39,11 @@ export function deleteEmployees(db: KioskDbOrTx, params: { ids: string[] }): num
   return db.delete(employees).where(inArray(employees.id, params.ids)).run().changes;
 }
 
+/** The roster in employee-number order (benchmarks and tools; the punch path looks employees up one by one). */
+export function listEmployees(db: KioskDbOrTx, params: { limit: number }): Employee[] {
+  return db.select().from(employees).orderBy(employees.code).limit(params.limit).all();
+}
+
 export function countEmployees(db: KioskDbOrTx): number {
   return (
     db
