@@ -15,6 +15,7 @@ import type { Database } from '@clockface/db-hub';
 import {
   filterExistingEmployeeIds,
   findDepartment,
+  listDepartmentTreeIds,
   listTimeEntries,
   listTimeExceptions,
   listWorkDays,
@@ -63,7 +64,9 @@ async function scopedFilter(tx: Database, caller: TimeCaller, query: ListQuery):
     from: query.from,
     to: query.to,
     employeeIds,
-    departmentId: query.departmentId,
+    departmentIds: query.departmentId
+      ? await listDepartmentTreeIds(tx, { orgId, departmentId: query.departmentId })
+      : undefined,
     limit: query.limit,
   };
 }

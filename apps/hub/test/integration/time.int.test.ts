@@ -221,6 +221,7 @@ describe('reading projected time', () => {
   let alice: string;
   let bob: string;
   let salesId: string;
+  let operationsId: string;
   let managerToken: string;
   let aliceToken: string;
   const asOwner = (method: string, path: string, body?: unknown) =>
@@ -242,7 +243,9 @@ describe('reading projected time', () => {
     expect(
       (await asOwner('PATCH', `/departments/${salesId}`, { managerUserId: manager.userId })).status,
     ).toBe(200);
-    const support = (await asOwner('POST', '/departments', { name: 'Support' })).body.id;
+    operationsId = (await asOwner('POST', '/departments', { name: 'Operations' })).body.id;
+    const support = (await asOwner('POST', '/departments', { name: 'Support', parentId: operationsId })).body
+      .id;
     alice = (
       await asOwner('POST', '/employees', {
         code: 'A',
@@ -354,6 +357,11 @@ describe('reading projected time', () => {
     const byDepartment = await asOwner('GET', `/time/days?${range}&departmentId=${salesId}`);
     expect(new Set(byDepartment.body.items.map((day: { employeeId: string }) => day.employeeId))).toEqual(
       new Set([alice]),
+    );
+    // A department includes its sub-departments (Bob works in Support, under Operations).
+    const byParent = await asOwner('GET', `/time/entries?${range}&departmentId=${operationsId}`);
+    expect(new Set(byParent.body.items.map((entry: { employeeId: string }) => entry.employeeId))).toEqual(
+      new Set([bob]),
     );
   });
 

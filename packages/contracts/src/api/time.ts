@@ -104,7 +104,9 @@ const timeFilterFields = {
   from: ZPlainDate.meta({ description: 'First work date, inclusive' }),
   to: ZPlainDate.meta({ description: `Last work date, inclusive; at most ${TIME_RANGE_MAX_DAYS} days` }),
   employeeId: ZUuid.optional(),
-  departmentId: ZUuid.optional().meta({ description: 'The department the day was projected under' }),
+  departmentId: ZUuid.optional().meta({
+    description: 'The department (sub-departments included) the day was projected under',
+  }),
 };
 
 export const ZWorkDayListQuery = withDateRange(ZPageQuery.extend(timeFilterFields));

@@ -10,7 +10,8 @@ export interface TimeListFilter {
   from: string;
   to: string;
   employeeIds: readonly string[] | null;
-  departmentId?: string | undefined;
+  /** A department and its sub-departments (the service expands the tree); undefined: any. */
+  departmentIds?: readonly string[] | undefined;
   limit: number;
 }
 
@@ -40,7 +41,7 @@ export async function listWorkDays(
         gte(workDays.workDate, params.from),
         lte(workDays.workDate, params.to),
         employeeFilter(workDays.employeeId, params.employeeIds),
-        params.departmentId ? eq(workDays.departmentId, params.departmentId) : undefined,
+        params.departmentIds ? inArray(workDays.departmentId, [...params.departmentIds]) : undefined,
         params.after
           ? or(
               gt(workDays.workDate, params.after.date),
@@ -56,12 +57,16 @@ export async function listWorkDays(
 /** The department a work day was projected under (entries and exceptions carry none of their own). */
 function projectedDepartment(
   table: typeof timeEntries | typeof timeExceptions,
-  departmentId: string | undefined,
+  departmentIds: readonly string[] | undefined,
 ): SQL | undefined {
-  if (!departmentId) return undefined;
+  if (!departmentIds) return undefined;
   return sql`exists (select 1 from work_days d
      where d.org_id = ${table.orgId} and d.employee_id = ${table.employeeId}
-       and d.work_date = ${table.workDate} and d.department_id = ${departmentId})`;
+       and d.work_date = ${table.workDate}
+       and d.department_id in (${sql.join(
+         departmentIds.map((id) => sql`${id}`),
+         sql`, `,
+       )}))`;
 }
 
 /** Time entries in (date, id) order. */
@@ -86,7 +91,7 @@ export async function listTimeEntries(
         gte(timeEntries.workDate, params.from),
         lte(timeEntries.workDate, params.to),
         employeeFilter(timeEntries.employeeId, params.employeeIds),
-        projectedDepartment(timeEntries, params.departmentId),
+        projectedDepartment(timeEntries, params.departmentIds),
         params.projectId ? eq(timeEntries.projectId, params.projectId) : undefined,
         params.status ? eq(timeEntries.status, params.status) : undefined,
         params.after
@@ -124,7 +129,7 @@ export async function listTimeExceptions(
         gte(timeExceptions.workDate, params.from),
         lte(timeExceptions.workDate, params.to),
         employeeFilter(timeExceptions.employeeId, params.employeeIds),
-        projectedDepartment(timeExceptions, params.departmentId),
+        projectedDepartment(timeExceptions, params.departmentIds),
         params.code ? eq(timeExceptions.code, params.code) : undefined,
         params.severity ? eq(timeExceptions.severity, params.severity) : undefined,
         after
