@@ -20,7 +20,7 @@ import {
   countEntryEmployees,
   listAttendanceTotals,
   listDayTotals,
-  listDepartmentTreeIds,
+  listDepartmentSubtreeIds,
   listEntryTotals,
   listPresentEmployees,
   type DayTotalsRow,
@@ -83,7 +83,7 @@ export async function resolveReportFilter(
     from: input.from,
     to: input.to,
     departmentIds: input.departmentId
-      ? await listDepartmentTreeIds(tx, { orgId, departmentId: input.departmentId })
+      ? await listDepartmentSubtreeIds(tx, { orgId, departmentId: input.departmentId })
       : undefined,
     siteId: input.siteId,
     employeeId: input.employeeId,
@@ -223,7 +223,7 @@ export async function getWhoIsIn(
     orgId,
     siteId: query.siteId,
     departmentIds: query.departmentId
-      ? await listDepartmentTreeIds(tx, { orgId, departmentId: query.departmentId })
+      ? await listDepartmentSubtreeIds(tx, { orgId, departmentId: query.departmentId })
       : undefined,
     employeeIds: scopeEmployeeFilter(scope),
   });

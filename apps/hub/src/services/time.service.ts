@@ -15,7 +15,7 @@ import type { Database } from '@clockface/db-hub';
 import {
   filterExistingEmployeeIds,
   findDepartment,
-  listDepartmentTreeIds,
+  listDepartmentSubtreeIds,
   listTimeEntries,
   listTimeExceptions,
   listWorkDays,
@@ -65,7 +65,7 @@ async function scopedFilter(tx: Database, caller: TimeCaller, query: ListQuery):
     to: query.to,
     employeeIds,
     departmentIds: query.departmentId
-      ? await listDepartmentTreeIds(tx, { orgId, departmentId: query.departmentId })
+      ? await listDepartmentSubtreeIds(tx, { orgId, departmentId: query.departmentId })
       : undefined,
     limit: query.limit,
   };

@@ -180,10 +180,7 @@ export async function insertAttendanceEvents(db: Database, rows: NewAttendanceEv
       model_id, prev_hash, hash, flags, recorded_by, reason)
     on conflict do nothing
     returning id`);
-  const inserted = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
-    id: string;
-  }[];
-  return new Set(inserted.map((row) => row.id));
+  return new Set(rowsOf<{ id: string }>(result).map((row) => row.id));
 }
 
 /** A kiosk punch as the sync ingest stores it; the columns shared by the whole batch come apart. */

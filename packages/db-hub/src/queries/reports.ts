@@ -322,22 +322,6 @@ export async function listPresentEmployees(
   return rowsOf<PresentEmployeeRow>(result);
 }
 
-/** The department and every live department below it. */
-export async function listDepartmentTreeIds(
-  db: Database,
-  params: { orgId: string; departmentId: string },
-): Promise<string[]> {
-  const result = await db.execute(sql`
-    with recursive tree as (
-      select id from departments where org_id = ${params.orgId} and id = ${params.departmentId}
-      union
-      select d.id from departments d join tree on d.parent_id = tree.id
-       where d.org_id = ${params.orgId} and d.deleted_at is null
-    )
-    select id from tree`);
-  return rowsOf<{ id: string }>(result).map((row) => row.id);
-}
-
 export interface PayrollRow {
   employeeId: string;
   employeeCode: string;

@@ -65,10 +65,7 @@ export async function listRosterChanges(db: Database, params: ListRosterChangesP
 /** The oldest transaction id still running, as this transaction's snapshot sees it. */
 export async function currentSnapshotXmin(db: Database): Promise<number> {
   const result = await db.execute(sql`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
-    xmin: string;
-  }[];
-  return Number(rows[0]!.xmin);
+  return Number(rowsOf<{ xmin: string }>(result)[0]!.xmin);
 }
 
 /**

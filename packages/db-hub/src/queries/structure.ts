@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { departments, sites } from '../schema/structure';
+import { rowsOf } from './rows';
 
 export type DepartmentRow = typeof departments.$inferSelect;
 export type SiteRow = typeof sites.$inferSelect;
@@ -67,7 +68,7 @@ export async function listDepartmentSubtreeIds(
   db: Database,
   params: { orgId: string; departmentId: string },
 ) {
-  const result = await db.execute<{ id: string }>(sql`
+  const result = await db.execute(sql`
     with recursive subtree as (
       select id from ${departments} where org_id = ${params.orgId} and id = ${params.departmentId}
       union
@@ -75,10 +76,7 @@ export async function listDepartmentSubtreeIds(
       where d.org_id = ${params.orgId} and d.deleted_at is null
     )
     select id from subtree`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: { id: string }[] }).rows) as {
-    id: string;
-  }[];
-  return rows.map((row) => row.id);
+  return rowsOf<{ id: string }>(result).map((row) => row.id);
 }
 
 export async function countLiveChildDepartments(
