@@ -118,6 +118,11 @@ export const facePhotos = pgTable(
     /** Encrypted like the templates. */
     encryptedContent: bytea('encrypted_content').notNull(),
     keyVersion: integer('key_version').notNull().default(1),
+    /**
+     * Set when re-enrollment for a new face model found no usable face in this photo (that model
+     * id): the employee then needs new photos rather than another try with the same one.
+     */
+    rejectedModelId: text('rejected_model_id'),
     createdAt: createdAt(),
   },
   (table) => [

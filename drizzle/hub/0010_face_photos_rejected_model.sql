@@ -1,0 +1,1 @@
+ALTER TABLE "face_photos" ADD COLUMN "rejected_model_id" text;
