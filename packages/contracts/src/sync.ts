@@ -264,7 +264,8 @@ export const ZRosterTemplate = z
     version: z.number().int().min(1),
     embedding: z
       .string()
-      .max(Math.ceil((MAX_TEMPLATE_DIMENSION * 4) / 3) + 4)
+      // base64 of dimension × 4 bytes: 4 characters per 3 bytes (faceres templates are 1024-d).
+      .max(4 * Math.ceil((MAX_TEMPLATE_DIMENSION * 4) / 3))
       .regex(BASE64),
   })
   .superRefine((template, context) => {
