@@ -2,8 +2,10 @@
  * @module The leave accrual job: credits each leave type's accrual for every completed timesheet
  * period, and at each year boundary expires what exceeds the type's carry-over cap.
  *
- * Safe to run any number of times: an accrual is unique per (employee, type, period) in the
- * database, and an expiry is written once per (employee, type, year) under a per-org lock.
+ * Complete: each run catches up on every period owed since the employee's last accrual (or hire, or
+ * the type's creation), however long the job did not run. Safe to run any number of times, also
+ * concurrently: an accrual is unique per (employee, type, period start) in the database, and an
+ * expiry is written once per (employee, type, year) under a per-org lock.
  */
 import { withOrgScope, type Database } from '@clockface/db-hub';
 import {
@@ -11,26 +13,25 @@ import {
   insertLeaveLedgerLines,
   listBalancesAboveCap,
   insertAccrualLines,
+  listAccrualStates,
   listLeaveTypes,
   listOrgIdsWithLeavePolicies,
   lockOrgLeaveAccrual,
   type NewLeaveLedgerLine,
   type OrganizationRow,
 } from '@clockface/db-hub/queries';
-import { getLocalDate, listPeriods, type PeriodConfig, type Weekday } from '@clockface/timekeeping';
+import {
+  getLocalDate,
+  listPeriods,
+  type PeriodConfig,
+  type TimesheetPeriod,
+  type Weekday,
+} from '@clockface/timekeeping';
 import { Temporal } from 'temporal-polyfill';
 import type { ActorContext, HubDeps } from '../deps';
 import { recordAudit } from '../services/audit.service';
 
 export type JobStatus = 'SUCCESS' | 'SKIPPED' | 'FAILED';
-
-/**
- * How far back one run looks for missed periods and year ends: two months covers every period
- * length with room for a long outage. Each run re-probes these periods (an index probe per employee
- * and period: about 1.4 s for 2,000 employees × 26 biweekly periods on a loaded 2-core machine, so
- * the window is kept short). Periods older than this are not back-filled; an admin adjusts instead.
- */
-const LOOKBACK_DAYS = 62;
 
 /**
  * Biweekly orgs with no anchor: the same default the timesheet periods use (the first week-start
@@ -55,40 +56,86 @@ export interface OrgAccrualResult {
   expiryLines: number;
 }
 
+const dayAfter = (date: string) => Temporal.PlainDate.from(date).add({ days: 1 }).toString();
+const later = (a: string, b: string | null) => (b !== null && b > a ? b : a);
+
+/**
+ * The (employee, period) pairs owed for one type: every period that has ended before `today`,
+ * starts on or after the latest of the type's first day, the employee's hire date and the day after
+ * their newest accrual, and ends on or before their termination date. Only whole periods count: a
+ * period the employee (or the type) joined part-way through, or left part-way through, earns
+ * nothing (an admin adjusts by hand where a contract says otherwise).
+ */
+export function listOwedAccruals(
+  config: PeriodConfig,
+  params: {
+    typeStart: string;
+    today: string;
+    employees: readonly {
+      employeeId: string;
+      hireDate: string | null;
+      terminationDate: string | null;
+      accruedThrough: string | null;
+    }[];
+  },
+): { employeeId: string; start: string; end: string }[] {
+  const owed = params.employees.map((employee) => ({
+    employeeId: employee.employeeId,
+    from: later(
+      later(params.typeStart, employee.hireDate),
+      employee.accruedThrough === null ? null : dayAfter(employee.accruedThrough),
+    ),
+    until: employee.terminationDate,
+  }));
+  const earliest = owed.reduce<string | null>(
+    (min, employee) => (min === null || employee.from < min ? employee.from : min),
+    null,
+  );
+  if (earliest === null || earliest >= params.today) return [];
+  // One period list for the org (periods are the same for everyone), filtered per employee.
+  const periods: TimesheetPeriod[] = listPeriods(config, earliest, params.today).filter(
+    (period) => period.start >= earliest && period.end < params.today,
+  );
+  const lines: { employeeId: string; start: string; end: string }[] = [];
+  for (const employee of owed) {
+    for (const period of periods) {
+      if (period.start < employee.from) continue;
+      if (employee.until !== null && period.end > employee.until) break;
+      lines.push({ employeeId: employee.employeeId, start: period.start, end: period.end });
+    }
+  }
+  return lines;
+}
+
 /** One org's accruals and carry-over expiries up to `now`, inside that org's scope. */
 export async function accrueOrgLeave(tx: Database, orgId: string, now: Date): Promise<OrgAccrualResult> {
+  // Serialises runs per org; the unique index below is what makes a concurrent run harmless anyway.
   await lockOrgLeaveAccrual(tx, { orgId });
   const org = await findOrganization(tx, { orgId });
   if (!org) return { accrualLines: 0, expiryLines: 0 };
   const today = getLocalDate(now.toISOString(), org.timeZone);
-  const lookbackStart = Temporal.PlainDate.from(today).subtract({ days: LOOKBACK_DAYS }).toString();
   const config = periodConfigOf(org);
   let accrualLines = 0;
   let expiryLines = 0;
 
   for (const type of await listLeaveTypes(tx, { orgId })) {
     const typeStart = getLocalDate(type.createdAt.toISOString(), org.timeZone);
-    const from = typeStart > lookbackStart ? typeStart : lookbackStart;
 
     if (type.accrualMinutesPerPeriod > 0) {
-      // Credited once a period has ended; the first is the first period that starts on or after
-      // the day the type was made (no partial period for a type created mid-period).
-      const periods = listPeriods(config, from, today).filter(
-        (period) => period.start >= typeStart && period.end < today,
-      );
+      const employees = await listAccrualStates(tx, { orgId, leaveTypeId: type.id });
       accrualLines += await insertAccrualLines(tx, {
         orgId,
         leaveTypeId: type.id,
         minutes: type.accrualMinutesPerPeriod,
-        periods,
+        lines: listOwedAccruals(config, { typeStart, today, employees }),
       });
     }
 
     if (type.carryOverCapMinutes !== null) {
       const capMinutes = type.carryOverCapMinutes;
-      // Year ends after the type existed and before today, oldest first (each builds on the last).
-      for (let year = Number(from.slice(0, 4)); `${year + 1}-01-01` <= today; year++) {
-        if (`${year}-12-31` < typeStart) continue;
+      // Every year end since the type existed, oldest first (each builds on the last). Written
+      // after this run's accruals, so a catch-up that spans a year end is capped on the full year.
+      for (let year = Number(typeStart.slice(0, 4)); `${year + 1}-01-01` <= today; year++) {
         const expiryDate = `${year + 1}-01-01`;
         const above = await listBalancesAboveCap(tx, {
           orgId,

@@ -282,13 +282,59 @@ const SQL_UUIDV7 = sql.raw(
   "encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing substring(int8send(floor(extract(epoch from clock_timestamp()) * 1000)::bigint) from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid",
 );
 
+export interface AccrualState {
+  employeeId: string;
+  hireDate: string | null;
+  terminationDate: string | null;
+  /** The last day of the newest period this type was accrued for; null: never accrued. */
+  accruedThrough: string | null;
+}
+
 /**
- * Credits `minutes` of one leave type for each period to every employee employed during part of it
- * (hired on or before its end, not terminated before its start, not deleted), dated the period's
- * last day. One statement for all employees and periods. Lines that exist are skipped by the
- * one-accrual-per-period unique index (an index probe per row; an anti-join here was planned as a
- * nested loop over the whole ledger while the table had no statistics yet). Answers how many lines
- * were added.
+ * Every live employee with what bounds their accrual of one type: hire and termination dates and
+ * the end of the newest period already credited (one backward probe of the one-accrual-per-period
+ * index per employee).
+ */
+export async function listAccrualStates(
+  db: Database,
+  params: { orgId: string; leaveTypeId: string },
+): Promise<AccrualState[]> {
+  const result = await db.execute(sql`
+    select e.id, e.hire_date::text as hire_date, e.termination_date::text as termination_date,
+           last.effective_date::text as accrued_through
+      from employees e
+      left join lateral (
+        select l.effective_date from leave_ledger l
+         where l.org_id = e.org_id and l.employee_id = e.id and l.leave_type_id = ${params.leaveTypeId}
+           and l.kind = 'accrual'
+         order by l.period_start desc
+         limit 1
+      ) last on true
+     where e.org_id = ${params.orgId} and e.deleted_at is null
+  `);
+  return rowsOf<{
+    id: string;
+    hire_date: string | null;
+    termination_date: string | null;
+    accrued_through: string | null;
+  }>(result).map((row) => ({
+    employeeId: row.id,
+    hireDate: row.hire_date,
+    terminationDate: row.termination_date,
+    accruedThrough: row.accrued_through,
+  }));
+}
+
+/** Rows per insert statement: keeps each statement's parameter arrays a few hundred kB at most. */
+const ACCRUAL_INSERT_CHUNK = 5_000;
+
+/**
+ * Credits `minutes` of one leave type for each (employee, period) given, dated the period's last
+ * day, set-based (one statement per 5,000 lines). The idempotency key is the unique index
+ * `leave_ledger_one_accrual_per_period` on (org, employee, type, period start) for accruals: a line
+ * that exists — written by an earlier run or by a concurrent one that committed first — is skipped
+ * (`on conflict do nothing`; a concurrent uncommitted insert of the same key makes this one wait
+ * for it and then skip). Answers how many lines were added.
  */
 export async function insertAccrualLines(
   db: Database,
@@ -296,29 +342,31 @@ export async function insertAccrualLines(
     orgId: string;
     leaveTypeId: string;
     minutes: number;
-    periods: readonly { start: string; end: string }[];
+    lines: readonly { employeeId: string; start: string; end: string }[];
   },
 ): Promise<number> {
-  if (params.periods.length === 0) return 0;
-  // ISO dates made by the caller's period arithmetic, passed as one array literal each.
-  const starts = `{${params.periods.map((period) => period.start).join(',')}}`;
-  const ends = `{${params.periods.map((period) => period.end).join(',')}}`;
-  const result = await db.execute(sql`
-    with inserted as (
-      insert into leave_ledger (id, org_id, employee_id, leave_type_id, kind, minutes, effective_date, period_start, note)
-      select ${SQL_UUIDV7}, e.org_id, e.id, ${params.leaveTypeId}, 'accrual', ${params.minutes},
-             p.period_end, p.period_start, 'Accrual for ' || p.period_start || ' to ' || p.period_end
-        from unnest(${starts}::date[], ${ends}::date[]) as p(period_start, period_end)
-        join employees e
-          on e.org_id = ${params.orgId} and e.deleted_at is null
-         and (e.hire_date is null or e.hire_date <= p.period_end)
-         and (e.termination_date is null or e.termination_date >= p.period_start)
-      on conflict do nothing
-      returning 1
-    )
-    select count(*)::int as count from inserted
-  `);
-  return rowsOf<{ count: number }>(result)[0]?.count ?? 0;
+  let added = 0;
+  for (let offset = 0; offset < params.lines.length; offset += ACCRUAL_INSERT_CHUNK) {
+    const chunk = params.lines.slice(offset, offset + ACCRUAL_INSERT_CHUNK);
+    // Ids and ISO dates made by the caller, passed as one array literal each.
+    const employeeIds = `{${chunk.map((line) => line.employeeId).join(',')}}`;
+    const starts = `{${chunk.map((line) => line.start).join(',')}}`;
+    const ends = `{${chunk.map((line) => line.end).join(',')}}`;
+    const result = await db.execute(sql`
+      with inserted as (
+        insert into leave_ledger (id, org_id, employee_id, leave_type_id, kind, minutes, effective_date, period_start, note)
+        select ${SQL_UUIDV7}, ${params.orgId}, p.employee_id, ${params.leaveTypeId}, 'accrual', ${params.minutes},
+               p.period_end, p.period_start, 'Accrual for ' || p.period_start || ' to ' || p.period_end
+          from unnest(${employeeIds}::uuid[], ${starts}::date[], ${ends}::date[])
+            as p(employee_id, period_start, period_end)
+        on conflict do nothing
+        returning 1
+      )
+      select count(*)::int as count from inserted
+    `);
+    added += rowsOf<{ count: number }>(result)[0]?.count ?? 0;
+  }
+  return added;
 }
 
 /**
