@@ -63,6 +63,12 @@ export const teamMembers = pgTable(
     employeeId: uuid('employee_id').notNull(),
     /** Share of the employee's time allocated to this team, 1–100. */
     allocationPercent: smallint('allocation_percent').notNull().default(100),
+    /**
+     * Last day of the membership (set when the employee is terminated); null while it lasts. The row
+     * stays so the team's manager keeps seeing the person's history; ended rows leave the member
+     * list and the allocation total.
+     */
+    endedOn: date('ended_on'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -192,6 +198,8 @@ export const projectMembers = pgTable(
       .default('member'),
     /** Billing rate in minor units per hour, when the project bills by person. */
     hourlyRateMinor: numeric('hourly_rate_minor', { precision: 12, scale: 0, mode: 'number' }),
+    /** Last day of the membership (set when the employee is terminated); null while it lasts. */
+    endedOn: date('ended_on'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

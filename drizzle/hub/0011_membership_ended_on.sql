@@ -1,0 +1,2 @@
+ALTER TABLE "project_members" ADD COLUMN "ended_on" date;--> statement-breakpoint
+ALTER TABLE "team_members" ADD COLUMN "ended_on" date;
