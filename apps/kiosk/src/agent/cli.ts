@@ -102,8 +102,11 @@ function printStatus(status: AgentStatus): void {
   lines.push(
     status.dataKey.status === 'ready'
       ? `  data key:     ready (${status.dataKey.location})`
-      : `  data key:     ${status.dataKey.reason.toUpperCase()} (${status.dataKey.location}) — re-provision required; PIN punches still work`,
+      : status.dataKey.lookup.status === 'unavailable'
+        ? `  data key:     UNAVAILABLE (${status.dataKey.lookup.detail}); nothing was wiped`
+        : `  data key:     ${status.dataKey.reason.toUpperCase()} (${status.dataKey.location}) — re-provision required; PIN punches still work${status.dataKey.wiped ? ` (${status.dataKey.wiped.templates} unreadable face templates wiped)` : ''}`,
   );
+  if (status.dataKey.warning) lines.push(`  warning:      ${status.dataKey.warning}`);
   lines.push(
     `  roster:       ${status.roster.employees} employees, ${status.roster.templates} face templates`,
   );

@@ -3,8 +3,8 @@
  * Only the agent opens SQLite (single writer; the CLI's one-shot commands use IMMEDIATE transactions
  * and the busy timeout when a running agent holds the lock).
  */
+import { dirname } from 'node:path';
 import {
-  FileKeyProvider,
   findDeviceIdentity,
   openDataKey,
   openKioskDb,
@@ -15,21 +15,47 @@ import {
 } from '@clockface/db-kiosk';
 import { AppError } from '@clockface/core';
 import type { AgentConfig } from './config';
+import {
+  asAgentKeyProvider,
+  createFileKeyProvider,
+  sealedKeyFileFor,
+  wipeUnreadableData,
+  type AgentKeyProvider,
+} from './key-storage';
 
 export interface AgentStore extends KioskDatabase {
-  keyProvider: KeyProvider;
+  keyProvider: AgentKeyProvider;
   keyState: DataKeyState;
+  /** Set when this open found the key lost (absent or corrupt) and wiped what it encrypted. */
+  lostKeyWipe?: { reason: 'absent' | 'corrupt'; templates: number };
 }
 
+/**
+ * Opens the store with its data key: by default the headless key file (0600), or the provider the
+ * Electron shell passes (the key it unsealed from OS secure storage). A lost or corrupt key is not
+ * an error: the store opens in "re-provision" state and the unreadable templates are wiped.
+ */
 export function openAgentStore(
   config: Pick<AgentConfig, 'dbFile' | 'keyFile'>,
-  keyProvider?: KeyProvider,
+  keyProvider?: KeyProvider | AgentKeyProvider,
 ): AgentStore {
   const database = openKioskDb(config.dbFile);
-  const provider = keyProvider ?? new FileKeyProvider(config.keyFile);
+  const provider = keyProvider
+    ? asAgentKeyProvider(keyProvider)
+    : createFileKeyProvider(config.keyFile, { sealedKeyFile: sealedKeyFileFor(dirname(config.dbFile)) });
   try {
     const keyState = openDataKey(database.db, provider);
-    return { ...database, keyProvider: provider, keyState };
+    const store: AgentStore = { ...database, keyProvider: provider, keyState };
+    if (keyState.status === 'reprovision') {
+      const lookup = provider.inspect();
+      if (lookup.status === 'absent' || lookup.status === 'corrupt') {
+        store.lostKeyWipe = {
+          reason: lookup.status,
+          ...wipeUnreadableData(store, { reason: lookup.status }),
+        };
+      }
+    }
+    return store;
   } catch (error) {
     database.close();
     throw error;

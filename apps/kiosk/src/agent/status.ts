@@ -43,14 +43,21 @@ export function getAgentStatus(store: AgentStore, config: Pick<AgentConfig, 'dat
           revokedAt: identity.revokedAt,
         }
       : { status: 'not_provisioned' as const },
-    dataKey:
-      store.keyState.status === 'ready'
+    dataKey: {
+      ...(store.keyState.status === 'ready'
         ? { status: 'ready' as const, location: store.keyProvider.description }
         : {
             status: 'reprovision_required' as const,
             reason: store.keyState.reason,
             location: store.keyProvider.description,
-          },
+          }),
+      /** What the key storage found (`unavailable`: out of reach for now, nothing was wiped). */
+      lookup: store.keyProvider.inspect(),
+      /** e.g. the Electron shell keeps the key in a plain file because OS secure storage is unavailable. */
+      warning: store.keyProvider.warning ?? null,
+      /** Templates wiped at this open because the key was lost (absent or corrupt). */
+      wiped: store.lostKeyWipe ?? null,
+    },
     roster: { employees: countEmployees(store.db), templates: countTemplates(store.db) },
     outbox: { ...counts, queueDepth: counts.pending, oldestPendingAt: oldestPending?.deviceTime ?? null },
     keptPunches: listKeptPunches(store.db, { limit: 5 }).map((row) => ({
