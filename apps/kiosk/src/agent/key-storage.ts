@@ -177,10 +177,9 @@ export function createSealedKeyProvider(
     },
     inspect() {
       if (key) return { status: 'present' };
-      if (current.status === 'present') return { status: 'absent' };
-      return current.status === 'absent'
-        ? { status: 'absent' }
-        : { status: current.status, detail: current.detail };
+      return current.status === 'unavailable' || current.status === 'corrupt'
+        ? { status: current.status, detail: current.detail }
+        : { status: 'absent' };
     },
     load: () => key,
     create() {
