@@ -1,7 +1,7 @@
 /**
  * Camera frames behind one interface: a replay source (a directory of images, looping, at a set
- * frame rate) for tests, demos and benchmarks, and a real webcam through node-webcam (fswebcam on
- * Linux). Frames posted by the kiosk renderer come later behind the same interface.
+ * frame rate) for tests, demos and benchmarks, a real webcam through node-webcam (fswebcam on
+ * Linux), and frames posted by the kiosk renderer (the Electron shell's camera, through IPC).
  *
  * No frame is ever left on disk (BIO-03): the webcam's capture file is deleted as soon as it is read.
  */
@@ -181,6 +181,106 @@ export function createWebcamFrameSource(options: WebcamFrameSourceOptions): Fram
         }
       }
       return swallowAbort(paced(capture, options.fps, signal));
+    },
+  };
+}
+
+/** Largest frame the renderer may post: a 1280×720 JPEG is ~100–300 KB. */
+export const MAX_POSTED_FRAME_BYTES = 4 * 1024 * 1024;
+
+export interface PostedFrame {
+  data: Uint8Array;
+  mimeType: Frame['mimeType'];
+  capturedAt?: Date;
+}
+
+export type PostFrameResult =
+  | { accepted: true; droppedOlder: boolean }
+  | { accepted: false; reason: 'closed' | 'empty' | 'too_large' | 'not_an_image' };
+
+export interface PostedFrameSource extends FrameSource {
+  /** Hands over one frame from the renderer. Never throws; a refused frame says why. */
+  post(frame: PostedFrame): PostFrameResult;
+  /** Ends the stream (the window closed, the agent stops). */
+  close(): void;
+  /** Frames replaced by a newer one before the recognizer took them. */
+  readonly dropped: number;
+}
+
+const IMAGE_SIGNATURES: Record<Frame['mimeType'], number[]> = {
+  'image/jpeg': [0xff, 0xd8, 0xff],
+  'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+};
+
+/**
+ * Frames posted by the kiosk renderer. The renderer captures at its own pace; the recognizer takes
+ * frames as fast as it can. The queue holds at most `maxQueued` frames (default 2) and drops the
+ * oldest when a newer one arrives, so a slow recognizer sees the latest face, not a backlog.
+ * Frames stay in memory only (BIO-03). One consumer at a time.
+ */
+export function createPostedFrameSource(options: { maxQueued?: number } = {}): PostedFrameSource {
+  const maxQueued = options.maxQueued ?? 2;
+  if (!Number.isInteger(maxQueued) || maxQueued < 1) {
+    throw new AppError('VALIDATION_FAILED', { message: `Expected maxQueued ≥ 1, got ${maxQueued}` });
+  }
+  const queue: Omit<Frame, 'index'>[] = [];
+  let wake: (() => void) | undefined;
+  let isClosed = false;
+  let dropped = 0;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  return {
+    description: 'frames posted by the kiosk renderer',
+    get dropped() {
+      return dropped;
+    },
+    post(frame) {
+      if (isClosed) return { accepted: false, reason: 'closed' };
+      if (frame.data.byteLength === 0) return { accepted: false, reason: 'empty' };
+      if (frame.data.byteLength > MAX_POSTED_FRAME_BYTES) return { accepted: false, reason: 'too_large' };
+      const signature = IMAGE_SIGNATURES[frame.mimeType];
+      if (!signature || !signature.every((byte, at) => frame.data[at] === byte)) {
+        return { accepted: false, reason: 'not_an_image' };
+      }
+      const droppedOlder = queue.length >= maxQueued;
+      if (droppedOlder) {
+        queue.shift();
+        dropped += 1;
+      }
+      // A copy: the sender's buffer may be transferred or reused.
+      queue.push({
+        data: Buffer.from(frame.data),
+        mimeType: frame.mimeType,
+        capturedAt: frame.capturedAt ?? new Date(),
+      });
+      notify();
+      return { accepted: true, droppedOlder };
+    },
+    close() {
+      isClosed = true;
+      queue.length = 0;
+      notify();
+    },
+    frames(signal) {
+      return (async function* () {
+        let index = 0;
+        const onAbort = () => notify();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          while (!isClosed && !signal?.aborted) {
+            const next = queue.shift();
+            if (next) {
+              yield { index: index++, ...next };
+              continue;
+            }
+            await new Promise<void>((resolvePromise) => (wake = resolvePromise));
+          }
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+        }
+      })();
     },
   };
 }
