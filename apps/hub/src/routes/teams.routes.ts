@@ -160,11 +160,14 @@ export function teamRoutes(deps: HubDeps) {
       method: 'patch',
       path: '/api/orgs/{orgId}/teams/{teamId}/members/{employeeId}',
       tags,
-      summary: 'Change a member’s allocation',
+      summary: 'Change a member’s allocation (409 past 100 % over all their teams)',
       security,
       middleware: [withPermission('teams.write')] as const,
       request: { params: ZTeamMemberParams, body: jsonBody(ZUpdateTeamMemberBody) },
-      responses: { 200: jsonResponse(ZTeamMember, 'Updated'), ...problems(400, 401, 403, 404, 415, 422) },
+      responses: {
+        200: jsonResponse(ZTeamMember, 'Updated'),
+        ...problems(400, 401, 403, 404, 409, 415, 422),
+      },
     }),
     async (c) => {
       const params = c.req.valid('param');

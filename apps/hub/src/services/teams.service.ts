@@ -6,12 +6,13 @@ import {
   createTeamMember,
   deleteTeamMember,
   findDepartment,
-  findEmployee,
   findMember,
   findTeam,
   findTeamMember,
   listTeamMembers,
   listTeams,
+  lockEmployee,
+  sumTeamAllocations,
   updateTeam,
   updateTeamMember,
   type TeamMemberRow,
@@ -150,37 +151,90 @@ export async function listOrgTeamMembers(tx: Database, orgId: string, teamId: st
   return { items: rows.map((row) => toTeamMember(row.member, row.employeeName)) };
 }
 
+/** An employee's team allocations together: a person cannot give more than all their time. */
+const MAX_TOTAL_ALLOCATION_PERCENT = 100;
+
+/**
+ * An employee's allocations over their current memberships of live teams add up to at most 100 %.
+ * Called with the employee row locked (`lockEmployee`), so two changes for the same person at the
+ * same moment are checked one after the other and cannot both pass.
+ */
+async function assertAllocationFits(
+  tx: Database,
+  params: {
+    orgId: string;
+    teamId: string;
+    employeeId: string;
+    employeeName: string;
+    allocationPercent: number;
+  },
+) {
+  const others = await sumTeamAllocations(tx, {
+    orgId: params.orgId,
+    employeeId: params.employeeId,
+    exceptTeamId: params.teamId,
+  });
+  if (others + params.allocationPercent > MAX_TOTAL_ALLOCATION_PERCENT) {
+    throw new AppError('CONFLICT', {
+      message:
+        `${params.employeeName} is already allocated ${others}% to other teams; ` +
+        `${params.allocationPercent}% more would make ${others + params.allocationPercent}% ` +
+        `(at most ${MAX_TOTAL_ALLOCATION_PERCENT}%)`,
+      issues: [
+        {
+          path: 'allocationPercent',
+          message: `At most ${Math.max(0, MAX_TOTAL_ALLOCATION_PERCENT - others)}: ${others}% is allocated to other teams`,
+        },
+      ],
+    });
+  }
+}
+
 export async function addOrgTeamMember(
   tx: Database,
   actor: ActorContext,
   params: { orgId: string; teamId: string; employeeId: string; allocationPercent?: number | undefined },
 ) {
   const { orgId, teamId, employeeId } = params;
+  const allocationPercent = params.allocationPercent ?? 100;
   await getLiveTeam(tx, orgId, teamId);
-  const employee = await findEmployee(tx, { orgId, employeeId });
+  const employee = await lockEmployee(tx, { orgId, employeeId });
   if (!employee) {
     throw new AppError('VALIDATION_FAILED', {
       message: 'The employee does not exist',
       issues: [{ path: 'employeeId', message: 'No such employee' }],
     });
   }
-  if (await findTeamMember(tx, { orgId, teamId, employeeId })) {
+  if (employee.status === 'terminated') {
+    throw new AppError('VALIDATION_FAILED', {
+      message: `${employee.name} was terminated on ${employee.terminationDate ?? 'an unknown date'}`,
+      issues: [{ path: 'employeeId', message: 'Terminated' }],
+    });
+  }
+  const existing = await findTeamMember(tx, { orgId, teamId, employeeId });
+  if (existing && existing.endedOn === null) {
     throw new AppError('CONFLICT', {
       message: 'The employee is already in this team; change the allocation instead',
       issues: [{ path: 'employeeId', message: 'Already a member' }],
     });
   }
-  const member = await createTeamMember(tx, {
+  await assertAllocationFits(tx, {
     orgId,
     teamId,
     employeeId,
-    allocationPercent: params.allocationPercent ?? 100,
+    employeeName: employee.name,
+    allocationPercent,
   });
+  // A membership that ended (at a termination) is made current again rather than duplicated.
+  const member = existing
+    ? (await updateTeamMember(tx, { orgId, teamId, employeeId, allocationPercent, endedOn: null }))!
+    : await createTeamMember(tx, { orgId, teamId, employeeId, allocationPercent });
   await recordAudit(tx, actor, {
     orgId,
     action: 'team.member_added',
     entityType: 'team',
     entityId: teamId,
+    ...(existing ? { before: { ...toTeamMember(existing, employee.name), endedOn: existing.endedOn } } : {}),
     after: toTeamMember(member, employee.name),
   });
   return toTeamMember(member, employee.name);
@@ -192,13 +246,12 @@ export async function updateOrgTeamMember(
   params: { orgId: string; teamId: string; employeeId: string; allocationPercent: number },
 ) {
   await getLiveTeam(tx, params.orgId, params.teamId);
+  const employee = await lockEmployee(tx, { orgId: params.orgId, employeeId: params.employeeId });
   const before = await findTeamMember(tx, params);
-  const employee = await findEmployee(tx, {
-    orgId: params.orgId,
-    employeeId: params.employeeId,
-    includeDeleted: true,
-  });
-  if (!before || !employee) throw new AppError('NOT_FOUND', { message: 'The employee is not in this team' });
+  if (!before || before.endedOn !== null || !employee) {
+    throw new AppError('NOT_FOUND', { message: 'The employee is not in this team' });
+  }
+  await assertAllocationFits(tx, { ...params, employeeName: employee.name });
   const after = (await updateTeamMember(tx, params))!;
   await recordAudit(tx, actor, {
     orgId: params.orgId,

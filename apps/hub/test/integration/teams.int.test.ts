@@ -171,4 +171,84 @@ describe('teams', () => {
     }
     expect(await countAllRows(hub.runtime.deps.db)).toEqual(before);
   });
+
+  it('an employee’s allocations over their teams stay within 100 %: a change past it is a 409 naming the total, changing nothing', async () => {
+    const fay = (await as('POST', '/employees', { code: 'T-5', name: 'Fay Split' })).body.id as string;
+    const [a, b, c] = await Promise.all(
+      ['Alloc A', 'Alloc B', 'Alloc C'].map(async (name) => (await as('POST', '/teams', { name })).body.id),
+    );
+    expect((await as('POST', `/teams/${a}/members`, { employeeId: fay, allocationPercent: 60 })).status).toBe(
+      201,
+    );
+    expect((await as('POST', `/teams/${b}/members`, { employeeId: fay, allocationPercent: 40 })).status).toBe(
+      201,
+    );
+
+    const before = await countAllRows(hub.runtime.deps.db);
+    const tooMuch = await as('POST', `/teams/${c}/members`, { employeeId: fay, allocationPercent: 10 });
+    expect(tooMuch.status).toBe(409);
+    expect(tooMuch.headers.get('content-type')).toContain('application/problem+json');
+    expect(tooMuch.body.detail).toBe(
+      'Fay Split is already allocated 100% to other teams; 10% more would make 110% (at most 100%)',
+    );
+    expect(tooMuch.body.errors).toEqual([
+      { path: 'allocationPercent', message: 'At most 0: 100% is allocated to other teams' },
+    ]);
+    // The default allocation is 100 %, so adding without one is refused too.
+    expect((await as('POST', `/teams/${c}/members`, { employeeId: fay })).status).toBe(409);
+    const raise = await as('PATCH', `/teams/${a}/members/${fay}`, { allocationPercent: 70 });
+    expect(raise.status).toBe(409);
+    expect(raise.body.detail).toContain('already allocated 40% to other teams');
+    expect(await countAllRows(hub.runtime.deps.db)).toEqual(before);
+    expect((await as('GET', `/teams/${a}/members`)).body.items[0].allocationPercent).toBe(60);
+
+    // Lowering one makes room; a deleted team's membership no longer counts.
+    expect((await as('PATCH', `/teams/${a}/members/${fay}`, { allocationPercent: 50 })).status).toBe(200);
+    expect((await as('POST', `/teams/${c}/members`, { employeeId: fay, allocationPercent: 10 })).status).toBe(
+      201,
+    );
+    expect((await as('DELETE', `/teams/${b}`)).status).toBe(204);
+    expect((await as('PATCH', `/teams/${c}/members/${fay}`, { allocationPercent: 50 })).status).toBe(200);
+  });
+
+  it('two concurrent allocations that together pass 100 % cannot both succeed', async () => {
+    const [x, y] = await Promise.all(
+      ['Race X', 'Race Y'].map(async (name) => (await as('POST', '/teams', { name })).body.id as string),
+    );
+    const racers = await Promise.all(
+      [1, 2, 3, 4].map(
+        async (n) =>
+          (await as('POST', '/employees', { code: `RACE-${n}`, name: `Racer ${n}` })).body.id as string,
+      ),
+    );
+    // Racer 4 already has 50 % in X: its race is an update of X against an add to Y.
+    expect(
+      (await as('POST', `/teams/${x}/members`, { employeeId: racers[3], allocationPercent: 50 })).status,
+    ).toBe(201);
+    const responses = await Promise.all([
+      ...racers
+        .slice(0, 3)
+        .flatMap((employeeId) => [
+          as('POST', `/teams/${x}/members`, { employeeId, allocationPercent: 60 }),
+          as('POST', `/teams/${y}/members`, { employeeId, allocationPercent: 60 }),
+        ]),
+      as('PATCH', `/teams/${x}/members/${racers[3]}`, { allocationPercent: 60 }),
+      as('POST', `/teams/${y}/members`, { employeeId: racers[3], allocationPercent: 50 }),
+    ]);
+    for (let index = 0; index < 4; index++) {
+      const pair = responses.slice(index * 2, index * 2 + 2).map((response) => response.status);
+      expect(pair.filter((status) => status === 409)).toHaveLength(1);
+      expect(pair.filter((status) => status === 200 || status === 201)).toHaveLength(1);
+    }
+    const totals = await Promise.all(
+      [x, y].map(async (team) => (await as('GET', `/teams/${team}/members`)).body.items),
+    );
+    for (const employeeId of racers) {
+      const total = totals
+        .flat()
+        .filter((member: { employeeId: string }) => member.employeeId === employeeId)
+        .reduce((sum: number, member: { allocationPercent: number }) => sum + member.allocationPercent, 0);
+      expect(total).toBeLessThanOrEqual(100);
+    }
+  });
 });

@@ -66,6 +66,30 @@ export async function findEmployee(
   return row;
 }
 
+/**
+ * Locks the employee row until the transaction ends, so changes that check a sum over the
+ * employee's other rows (team allocations) run one at a time per employee. `for no key update`:
+ * it does not block foreign-key checks of rows that reference the employee (punches, ledger).
+ */
+export async function lockEmployee(
+  db: Database,
+  params: { orgId: string; employeeId: string },
+): Promise<EmployeeRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(employees)
+    .where(
+      and(
+        eq(employees.orgId, params.orgId),
+        eq(employees.id, params.employeeId),
+        isNull(employees.deletedAt),
+      ),
+    )
+    .for('no key update')
+    .limit(1);
+  return row;
+}
+
 export async function findEmployeeByCode(db: Database, params: { orgId: string; code: string }) {
   const [row] = await db
     .select()

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { employees } from '../schema/employees';
 import { teamMembers, teams } from '../schema/projects';
@@ -75,7 +75,7 @@ export async function updateTeam(
   return row;
 }
 
-/** A team's members with their names, in name order (deleted employees left out). */
+/** A team's current members with their names, in name order (ended memberships and deleted employees left out). */
 export async function listTeamMembers(db: Database, params: { orgId: string; teamId: string }) {
   return db
     .select({ member: teamMembers, employeeName: employees.name })
@@ -88,6 +88,7 @@ export async function listTeamMembers(db: Database, params: { orgId: string; tea
       and(
         eq(teamMembers.orgId, params.orgId),
         eq(teamMembers.teamId, params.teamId),
+        isNull(teamMembers.endedOn),
         isNull(employees.deletedAt),
       ),
     )
@@ -120,13 +121,24 @@ export async function createTeamMember(
   return row!;
 }
 
+/** Changes the allocation; `endedOn: null` makes an ended membership current again. */
 export async function updateTeamMember(
   db: Database,
-  params: { orgId: string; teamId: string; employeeId: string; allocationPercent: number },
+  params: {
+    orgId: string;
+    teamId: string;
+    employeeId: string;
+    allocationPercent: number;
+    endedOn?: null;
+  },
 ) {
   const [row] = await db
     .update(teamMembers)
-    .set({ allocationPercent: params.allocationPercent, updatedAt: new Date() })
+    .set({
+      allocationPercent: params.allocationPercent,
+      ...(params.endedOn === null ? { endedOn: null } : {}),
+      updatedAt: new Date(),
+    })
     .where(
       and(
         eq(teamMembers.orgId, params.orgId),
@@ -136,6 +148,48 @@ export async function updateTeamMember(
     )
     .returning();
   return row;
+}
+
+/**
+ * The employee's allocation summed over their current memberships of live teams, leaving out
+ * `exceptTeamId` (the membership being changed).
+ */
+export async function sumTeamAllocations(
+  db: Database,
+  params: { orgId: string; employeeId: string; exceptTeamId?: string | undefined },
+): Promise<number> {
+  const [row] = await db
+    .select({ total: sql<number>`coalesce(sum(${teamMembers.allocationPercent}), 0)::int` })
+    .from(teamMembers)
+    .innerJoin(teams, and(eq(teams.orgId, teamMembers.orgId), eq(teams.id, teamMembers.teamId)))
+    .where(
+      and(
+        eq(teamMembers.orgId, params.orgId),
+        eq(teamMembers.employeeId, params.employeeId),
+        isNull(teamMembers.endedOn),
+        isNull(teams.deletedAt),
+        params.exceptTeamId ? ne(teamMembers.teamId, params.exceptTeamId) : undefined,
+      ),
+    );
+  return row?.total ?? 0;
+}
+
+/** Ends every current membership of the employee on `endedOn`; answers the rows ended. */
+export async function endTeamMemberships(
+  db: Database,
+  params: { orgId: string; employeeId: string; endedOn: string },
+): Promise<TeamMemberRow[]> {
+  return db
+    .update(teamMembers)
+    .set({ endedOn: params.endedOn, updatedAt: new Date() })
+    .where(
+      and(
+        eq(teamMembers.orgId, params.orgId),
+        eq(teamMembers.employeeId, params.employeeId),
+        isNull(teamMembers.endedOn),
+      ),
+    )
+    .returning();
 }
 
 /** Membership is current state only (no history refers to it), so removal is a real delete. */
