@@ -19,7 +19,7 @@ import { authRoutes } from './routes/auth.routes';
 import { employeeRoutes } from './routes/employees.routes';
 import { meRoutes } from './routes/me.routes';
 import { timeRoutes } from './routes/time.routes';
-import { faceRoutes, isFaceEnrollmentRequest } from './routes/faces.routes';
+import { faceRoutes, isFaceEnrollmentMultipart, isFaceEnrollmentRequest } from './routes/faces.routes';
 import { invitationRoutes } from './routes/invitations.routes';
 import { modificationRequestRoutes } from './routes/modification-requests.routes';
 import { leaveRoutes } from './routes/leave.routes';
@@ -90,14 +90,25 @@ export function createApp(deps: HubDeps) {
       });
     },
   });
-  // Face enrollment (up to five photos) applies its own, larger limit on its route.
+  // Face enrollment (up to five photos) applies its own, larger limit on its route. GET and HEAD
+  // carry no body; skipping them also spares building a full fetch Request just to look for one.
   app.use('/api/*', (c, next) =>
-    isFaceEnrollmentRequest(c.req.method, c.req.path) ? next() : apiBodyLimit(c, next),
+    c.req.method === 'GET' || c.req.method === 'HEAD' || isFaceEnrollmentRequest(c.req.method, c.req.path)
+      ? next()
+      : apiBodyLimit(c, next),
   );
-  app.use('/api/*', withJsonContentType);
+  // Bearer-only auth, so a multipart form from another site cannot act for a user; only enrollment takes one.
+  app.use('/api/*', (c, next) =>
+    isFaceEnrollmentMultipart(c.req.method, c.req.path, c.req.header('content-type'))
+      ? next()
+      : withJsonContentType(c, next),
+  );
 
   // Org-scoped routes: authentication and membership of the org in the path (which also sets the RLS scope).
-  const requireMember = withOrgMember(deps);
+  const requireMember = withOrgMember(deps, {
+    // A GET answered on a remembered access that turned out stale is answered again, afresh.
+    redispatch: (request, env) => app.fetch(request, env as never),
+  });
   app.use('/api/orgs/:orgId', requireMember);
   app.use('/api/orgs/:orgId/*', requireMember);
 

@@ -17,6 +17,8 @@ export const QUEUES = {
   projectTime: 'project-time',
   /** Credit leave accruals for ended periods and expire carry-over above the caps (see leave-accrual.ts). */
   accrueLeave: 'accrue-leave',
+  /** Re-make an org's face templates from kept photos after a model change (see face-reenrollment.ts). */
+  reenrollFaces: 'reenroll-faces',
 } as const;
 
 export type JobHandlers = {
@@ -24,12 +26,15 @@ export type JobHandlers = {
   [QUEUES.sweepMail]: () => Promise<void>;
   [QUEUES.projectTime]: () => Promise<void>;
   [QUEUES.accrueLeave]: () => Promise<void>;
+  [QUEUES.reenrollFaces]: (data: { orgId: string }) => Promise<void>;
 };
 
 export interface JobQueue {
   deliverMail(mailId: string): Promise<void>;
   /** Ask for a projection run now (after a web punch), instead of at the next poll. */
   requestProjection(): Promise<void>;
+  /** Queue the org's face re-enrollment (at most one queued and one running per org). */
+  requestFaceReenrollment(orgId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +60,8 @@ export async function startJobQueue(
   let projectionPoll: ReturnType<typeof setInterval> | undefined;
   // Leave accrual is idempotent, so a failed run simply waits for the next hourly one.
   await boss.createQueue(QUEUES.accrueLeave, { retryLimit: 0 });
+  // Re-enrollment resumes where it stopped (pending employees are recomputed), so retries are safe.
+  await boss.createQueue(QUEUES.reenrollFaces, { policy: 'stately', retryLimit: 3, retryDelay: 30 });
 
   if (options.runWorkers) {
     await boss.work<{ mailId: string }>(QUEUES.deliverMail, { batchSize: 1 }, async ([job]) => {
@@ -80,6 +87,9 @@ export async function startJobQueue(
     });
     // Hourly, so each org's period end is credited within the hour whatever its time zone.
     await boss.schedule(QUEUES.accrueLeave, '17 * * * *');
+    await boss.work<{ orgId: string }>(QUEUES.reenrollFaces, { batchSize: 1 }, async ([job]) => {
+      if (job) await handlers[QUEUES.reenrollFaces](job.data);
+    });
   }
 
   return {
@@ -88,6 +98,9 @@ export async function startJobQueue(
     },
     async requestProjection() {
       await boss.send(QUEUES.projectTime, {});
+    },
+    async requestFaceReenrollment(orgId) {
+      await boss.send(QUEUES.reenrollFaces, { orgId }, { singletonKey: orgId });
     },
     async stop() {
       clearInterval(projectionPoll);

@@ -7,11 +7,17 @@
  * deletes the templates, and kiosks drop them within one roster sync.
  */
 import { createHash } from 'node:crypto';
-import type { TEnrollmentResult, TFaceConsentBody } from '@clockface/contracts/api';
+import type {
+  TEnrollmentResult,
+  TFaceConsentBody,
+  TFaceSettings,
+  TFaceSettingsPatch,
+} from '@clockface/contracts/api';
 import { AppError, uuidv7 } from '@clockface/core';
-import type { Database } from '@clockface/db-hub';
+import { withOrgScope, type Database } from '@clockface/db-hub';
 import {
   deleteFaceTemplates,
+  deleteOrgFacePhotos,
   findActiveFaceConsent,
   findEmployee,
   findOrganization,
@@ -20,11 +26,18 @@ import {
   insertFaceTemplates,
   listFaceConsents,
   listFaceTemplates,
+  listFaceReenrollmentStates,
+  listUsableFacePhotos,
+  markFacePhotosRejected,
+  setFacePhotoTemplate,
   listOrgFaceTemplatesForModel,
+  retireOtherModelFaceTemplates,
+  updateOrgFaceSettings,
   withdrawFaceConsents,
   type FaceConsentRow,
 } from '@clockface/db-hub/queries';
 import {
+  DEFAULT_PIPELINE,
   FACERES_MATCH,
   FaceEngine,
   FaceGallery,
@@ -32,6 +45,7 @@ import {
   type EmbedderId,
   type EnrollmentResult,
   type MatchOptions,
+  modelIdFor,
 } from '@clockface/face';
 import type { ActorContext, HubDeps } from '../deps';
 import { bytesToTemplate, templateToBytes, type BiometricCipher } from '../security/template-crypto';
@@ -49,6 +63,14 @@ export const MATCH_OPTIONS_BY_EMBEDDER: Record<EmbedderId, MatchOptions> = {
   fr_feature: FR_FEATURE_MATCH,
   faceres: FACERES_MATCH,
 };
+
+/** The model id templates of this embedder carry (the same on the hub and the kiosks). */
+export function modelIdForEmbedder(embedder: EmbedderId): string {
+  return modelIdFor(embedder, embedder === 'fr_feature' ? DEFAULT_PIPELINE.mirror : false);
+}
+
+/** Employees listed by name in the face settings as needing new photos (the count covers all). */
+const NEEDS_PHOTOS_LISTED = 100;
 
 export interface HubFaces {
   readonly cipher: BiometricCipher;
@@ -331,27 +353,21 @@ export async function enrollFromPhotos(
         message: 'The face consent was withdrawn during enrollment; nothing was stored',
       });
     }
-    const rows = await insertFaceTemplates(
-      tx,
-      result.templates.map((template, position) => {
-        const id = templateIds[position]!;
-        const plaintext = templateToBytes(template.vector);
-        const sealed = cipher.encrypt(plaintext, { kind: 'template', orgId, employeeId, recordId: id });
-        plaintext.fill(0);
-        return {
-          id,
-          orgId,
-          employeeId,
-          consentId: consent.id,
-          modelId: template.modelId,
-          dimensions: template.vector.length,
-          encryptedEmbedding: sealed,
-          keyVersion: cipher.keyVersion,
-          quality: template.quality,
-          createdByUserId: actor.actorUserId,
-        };
-      }),
-    );
+    const rows = await insertEncryptedTemplates(tx, cipher, {
+      orgId,
+      employeeId,
+      consentId: consent.id,
+      createdByUserId: actor.actorUserId,
+      templateIds,
+      templates: result.templates,
+    });
+    // Templates of a previous model can never match again (kiosks compare one model id only).
+    const retiredTemplateIds = await retireOtherModelFaceTemplates(tx, {
+      orgId,
+      employeeId,
+      modelId: result.modelId,
+      at: deps.clock.now(),
+    });
     if (context.keepPhotos) {
       for (const [index, templateId] of templateIdByPhoto) {
         const photoId = uuidv7();
@@ -382,6 +398,7 @@ export async function enrollFromPhotos(
         modelId: result.modelId,
         verdicts: result.photos.map((photo) => photo.verdict),
         photosKept: context.keepPhotos ? templateIdByPhoto.size : 0,
+        ...(retiredTemplateIds.length > 0 ? { retiredTemplateIds } : {}),
       },
     });
     return { rows, others };
@@ -399,6 +416,43 @@ export async function enrollFromPhotos(
     templates: stored.rows.map(toTemplate),
     lookAlikes,
   };
+}
+
+/** Encrypts (AAD bound to the row) and inserts templates with the ids given, in order. */
+async function insertEncryptedTemplates(
+  tx: Database,
+  cipher: BiometricCipher,
+  params: {
+    orgId: string;
+    employeeId: string;
+    consentId: string;
+    createdByUserId: string | null;
+    templateIds: readonly string[];
+    templates: EnrollmentResult['templates'];
+  },
+) {
+  const { orgId, employeeId } = params;
+  return insertFaceTemplates(
+    tx,
+    params.templates.map((template, position) => {
+      const id = params.templateIds[position]!;
+      const plaintext = templateToBytes(template.vector);
+      const sealed = cipher.encrypt(plaintext, { kind: 'template', orgId, employeeId, recordId: id });
+      plaintext.fill(0);
+      return {
+        id,
+        orgId,
+        employeeId,
+        consentId: params.consentId,
+        modelId: template.modelId,
+        dimensions: template.vector.length,
+        encryptedEmbedding: sealed,
+        keyVersion: cipher.keyVersion,
+        quality: template.quality,
+        createdByUserId: params.createdByUserId,
+      };
+    }),
+  );
 }
 
 /** Other employees whose templates come within the safe margin of the new ones (FaceGallery.lookAlikes). */
@@ -438,4 +492,204 @@ async function findLookAlikes(
   } finally {
     await gallery.close();
   }
+}
+
+/** The org's face settings and where its enrolled employees stand against the current model. */
+export async function getFaceSettings(tx: Database, orgId: string): Promise<TFaceSettings> {
+  const organization = await findOrganization(tx, { orgId });
+  if (!organization) throw new AppError('NOT_FOUND', { message: 'No such organisation' });
+  const modelId = modelIdForEmbedder(organization.faceModel);
+  const states = await listFaceReenrollmentStates(tx, { orgId, modelId });
+  const count = (state: string) => states.filter((row) => row.state === state).length;
+  return {
+    faceModel: organization.faceModel,
+    modelId,
+    attackCheckMode: organization.attackCheckMode,
+    keepEnrollmentPhotos: organization.keepEnrollmentPhotos,
+    reenrollment: {
+      current: count('current'),
+      pending: count('pending'),
+      needsPhotos: count('needs_photos'),
+      employeesNeedingPhotos: states
+        .filter((row) => row.state === 'needs_photos')
+        .slice(0, NEEDS_PHOTOS_LISTED)
+        .map((row) => ({ employeeId: row.employeeId, code: row.code, name: row.name })),
+    },
+  };
+}
+
+/**
+ * Changes the org's face settings (audited). Turning `keepEnrollmentPhotos` off deletes every kept
+ * photo now (audited with the count); turning it on affects later enrollments only. A new
+ * `faceModel` reaches the kiosks with their next settings (heartbeat, roster), where templates of
+ * the old model stop matching; `isModelChanged` tells the caller to queue the re-enrollment.
+ */
+export async function updateFaceSettings(
+  tx: Database,
+  actor: ActorContext,
+  orgId: string,
+  patch: TFaceSettingsPatch,
+): Promise<{ settings: TFaceSettings; isModelChanged: boolean }> {
+  const before = await findOrganization(tx, { orgId });
+  if (!before) throw new AppError('NOT_FOUND', { message: 'No such organisation' });
+  await updateOrgFaceSettings(tx, { orgId, ...patch });
+  const isPurging = patch.keepEnrollmentPhotos === false && before.keepEnrollmentPhotos;
+  const purgedPhotos = isPurging ? await deleteOrgFacePhotos(tx, { orgId }) : 0;
+  const pick = (row: { faceModel: string; attackCheckMode: string; keepEnrollmentPhotos: boolean }) => ({
+    faceModel: row.faceModel,
+    attackCheckMode: row.attackCheckMode,
+    keepEnrollmentPhotos: row.keepEnrollmentPhotos,
+  });
+  const settings = await getFaceSettings(tx, orgId);
+  await recordAudit(tx, actor, {
+    orgId,
+    action: 'face_settings.updated',
+    entityType: 'organization',
+    entityId: orgId,
+    before: pick(before),
+    after: pick(settings),
+  });
+  if (isPurging) {
+    await recordAudit(tx, actor, {
+      orgId,
+      action: 'face_photos.purged',
+      entityType: 'organization',
+      entityId: orgId,
+      after: { deletedPhotos: purgedPhotos },
+    });
+  }
+  return { settings, isModelChanged: settings.faceModel !== before.faceModel };
+}
+
+const SYSTEM_ACTOR: ActorContext = { actorUserId: null, actorType: 'system', requestId: null, ip: null };
+
+export interface ReenrollmentRun {
+  modelId: string;
+  /** Employees who got templates of the current model from their kept photos. */
+  reenrolled: number;
+  /** Employees whose kept photos the model found no usable face in: they need new photos. */
+  needsPhotos: number;
+  /** Employees still pending after this run (the next run continues). */
+  remaining: number;
+  /** True when the org changed its model again during the run (the run stopped; a new one is queued). */
+  isStale: boolean;
+}
+
+/**
+ * Re-enrollment after a model change: for each employee without a template of the org's model but
+ * with kept photos that model has not refused yet, runs the enrollment pipeline on the photos
+ * (decrypted in memory only) and stores the templates; the photos the model refused are marked, so
+ * the employee is listed as needing new photos. Old-model templates are tombstoned once new ones
+ * exist. Idempotent: a second run finds nothing pending. Each employee is one transaction, so a
+ * crash loses at most the one in flight.
+ */
+export async function reenrollFromKeptPhotos(
+  deps: Pick<HubDeps, 'db' | 'clock' | 'faces' | 'log'>,
+  orgId: string,
+  options: { maxEmployees?: number } = {},
+): Promise<ReenrollmentRun> {
+  const maxEmployees = options.maxEmployees ?? 200;
+  const cipher = deps.faces.cipher;
+  const start = await withOrgScope(deps.db, orgId, async (tx) => {
+    const organization = await findOrganization(tx, { orgId });
+    if (!organization) return undefined;
+    const modelId = modelIdForEmbedder(organization.faceModel);
+    const pending = await listFaceReenrollmentStates(tx, { orgId, modelId, state: 'pending' });
+    return { organization, modelId, pending };
+  });
+  if (!start) return { modelId: '', reenrolled: 0, needsPhotos: 0, remaining: 0, isStale: false };
+  const { organization, modelId } = start;
+  const run: ReenrollmentRun = {
+    modelId,
+    reenrolled: 0,
+    needsPhotos: 0,
+    remaining: start.pending.length,
+    isStale: false,
+  };
+  if (start.pending.length === 0) return run;
+  const engine = await deps.faces.engine(organization.faceModel);
+
+  for (const employee of start.pending.slice(0, maxEmployees)) {
+    const employeeId = employee.employeeId;
+    const photos = await withOrgScope(deps.db, orgId, (tx) =>
+      listUsableFacePhotos(tx, { orgId, employeeId, modelId }),
+    );
+    const images = photos.map((photo) =>
+      cipher.decrypt(photo.encryptedContent, { kind: 'photo', orgId, employeeId, recordId: photo.id }),
+    );
+    let result: EnrollmentResult;
+    try {
+      result = await engine.enrollFromPhotos(
+        images.map((image) => new Uint8Array(image.buffer, image.byteOffset, image.byteLength)),
+        { strictness: organization.attackCheckMode },
+      );
+    } finally {
+      for (const image of images) image.fill(0);
+    }
+    const outcome = await withOrgScope(deps.db, orgId, async (tx) => {
+      const now = await findOrganization(tx, { orgId });
+      if (!now || now.faceModel !== organization.faceModel) return 'stale' as const;
+      const consent = await findActiveFaceConsent(tx, { orgId, employeeId });
+      // Withdrawn meanwhile: the withdrawal deleted the photos and templates; nothing to make.
+      if (!consent) return 'skipped' as const;
+      const accepted = result.photos.filter((photo) => photo.verdict === 'accepted');
+      const refusedIds = result.photos
+        .filter((photo) => photo.verdict !== 'accepted')
+        .map((photo) => photos[photo.index]!.id);
+      await markFacePhotosRejected(tx, { orgId, photoIds: refusedIds, modelId });
+      if (result.templates.length === 0) {
+        await recordAudit(tx, SYSTEM_ACTOR, {
+          orgId,
+          action: 'face_templates.reenrollment_failed',
+          entityType: 'employee',
+          entityId: employeeId,
+          after: { modelId, verdicts: result.photos.map((photo) => photo.verdict) },
+        });
+        return 'needs_photos' as const;
+      }
+      const templateIds = result.templates.map(() => uuidv7());
+      await insertEncryptedTemplates(tx, cipher, {
+        orgId,
+        employeeId,
+        consentId: consent.id,
+        createdByUserId: null,
+        templateIds,
+        templates: result.templates,
+      });
+      for (const [position, photo] of accepted.entries()) {
+        await setFacePhotoTemplate(tx, {
+          orgId,
+          photoId: photos[photo.index]!.id,
+          templateId: templateIds[position]!,
+        });
+      }
+      const retiredTemplateIds = await retireOtherModelFaceTemplates(tx, {
+        orgId,
+        employeeId,
+        modelId,
+        at: deps.clock.now(),
+      });
+      await recordAudit(tx, SYSTEM_ACTOR, {
+        orgId,
+        action: 'face_templates.reenrolled',
+        entityType: 'employee',
+        entityId: employeeId,
+        after: {
+          modelId,
+          templateIds,
+          retiredTemplateIds,
+          verdicts: result.photos.map((photo) => photo.verdict),
+        },
+      });
+      return 'reenrolled' as const;
+    });
+    if (outcome === 'stale') {
+      run.isStale = true;
+      break;
+    }
+    run.remaining -= 1;
+    if (outcome === 'reenrolled') run.reenrolled += 1;
+    if (outcome === 'needs_photos') run.needsPhotos += 1;
+  }
+  return run;
 }

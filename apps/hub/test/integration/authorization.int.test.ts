@@ -160,6 +160,8 @@ const MATRIX: Record<string, TPermission | 'member'> = {
   'POST /api/orgs/:orgId/employees/:employeeId/face-templates': 'faces.write',
   'DELETE /api/orgs/:orgId/employees/:employeeId/face-templates': 'faces.write',
   'DELETE /api/orgs/:orgId/employees/:employeeId/face-templates/:templateId': 'faces.write',
+  'GET /api/orgs/:orgId/face-settings': 'faces.read',
+  'PATCH /api/orgs/:orgId/face-settings': 'faces.write',
 };
 
 let hub: TestHub;
@@ -287,6 +289,7 @@ function probeBody(method: string, path: string): unknown {
     return { textVersion: 'v1', text: 'Probe consent text', method: 'in_person' };
   // Not an image: an allowed caller gets a consent conflict or per-photo verdicts, never a stored template.
   if (path.endsWith('/face-templates')) return { photos: [{ data: 'cHJvYmU=' }] };
+  if (path.endsWith('/face-settings')) return { attackCheckMode: 'warn' };
   return { name: 'Probe' };
 }
 

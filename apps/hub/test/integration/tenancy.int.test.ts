@@ -198,6 +198,7 @@ function validBody(method: string, path: string): unknown {
   if (path.endsWith('/face-consent'))
     return { textVersion: 'v1', text: 'Probe consent text', method: 'in_person' };
   if (path.endsWith('/face-templates')) return { photos: [{ data: 'cHJvYmU=' }] };
+  if (path.endsWith('/face-settings')) return { attackCheckMode: 'block' };
   if (path.endsWith('/enrollment-tokens'))
     return { siteId: '0190a000-0000-7000-8000-000000000002', maxUses: 1 };
   if (path.endsWith('/devices/:deviceId')) return { name: 'Probe' };

@@ -138,3 +138,67 @@ export const ZFaceTemplateList = z.object({ items: z.array(ZFaceTemplate) }).met
 export const ZDeletedTemplates = z
   .object({ deletedTemplates: z.number().int().min(0) })
   .meta({ id: 'DeletedTemplates' });
+
+/**
+ * Multipart enrollment (`multipart/form-data`, one `photos` part per image): the body cap is five
+ * photos at the cap plus the multipart framing.
+ */
+export const ENROLL_MULTIPART_LIMIT_BYTES = MAX_ENROLL_PHOTOS * MAX_ENROLL_PHOTO_BYTES + 64 * 1024;
+
+const ZEnrollPhotoFile = z.file().meta({
+  // OpenAPI's spelling of a file part (zod's JSON Schema has no file type).
+  type: 'string',
+  format: 'binary',
+  description: 'An image (JPEG, PNG, WebP, HEIF, …), at most 8 MB',
+});
+
+/** The same enrollment as ZEnrollFaceBody, as files: 1–5 `photos` parts. */
+export const ZEnrollFaceForm = z
+  .object({
+    photos: z.union([ZEnrollPhotoFile, z.array(ZEnrollPhotoFile)]),
+  })
+  .strict()
+  .meta({ id: 'EnrollFaceForm' });
+export type TEnrollFaceForm = z.infer<typeof ZEnrollFaceForm>;
+
+export const FACE_MODELS = ['fr_feature', 'faceres'] as const;
+export const ATTACK_CHECK_MODES = ['off', 'warn', 'block'] as const;
+
+export const ZFaceSettingsPatch = z
+  .object({
+    /**
+     * The embedder: `fr_feature` (default; weights of unverified origin, see packages/face) or
+     * `faceres` (clean provenance). A change re-enrolls from kept photos; others need new photos.
+     */
+    faceModel: z.enum(FACE_MODELS).optional(),
+    /** The photo and screen attack check: off, warn (punch kept, flagged), block (a blink or head turn is required). */
+    attackCheckMode: z.enum(ATTACK_CHECK_MODES).optional(),
+    /** Keep enrollment photos (encrypted) for re-enrollment. Turning it off deletes the kept photos. */
+    keepEnrollmentPhotos: z.boolean().optional(),
+  })
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, 'Expected at least one setting')
+  .meta({ id: 'FaceSettingsPatch' });
+export type TFaceSettingsPatch = z.infer<typeof ZFaceSettingsPatch>;
+
+export const ZFaceSettings = z
+  .object({
+    faceModel: z.enum(FACE_MODELS),
+    /** The model id templates of this model carry (what kiosks run). */
+    modelId: z.string(),
+    attackCheckMode: z.enum(ATTACK_CHECK_MODES),
+    keepEnrollmentPhotos: z.boolean(),
+    /** Enrolled employees against the current model (after a model change: the re-enrollment's progress). */
+    reenrollment: z.object({
+      /** Have templates of the current model. */
+      current: z.number().int().min(0),
+      /** Waiting for the re-enrollment job (kept photos not yet tried with this model). */
+      pending: z.number().int().min(0),
+      /** No template of this model and no usable kept photo: enroll them again with new photos. */
+      needsPhotos: z.number().int().min(0),
+      /** Who needs new photos (first 100 by name). */
+      employeesNeedingPhotos: z.array(z.object({ employeeId: ZUuid, code: z.string(), name: z.string() })),
+    }),
+  })
+  .meta({ id: 'FaceSettings' });
+export type TFaceSettings = z.infer<typeof ZFaceSettings>;

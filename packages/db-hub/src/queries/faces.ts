@@ -2,6 +2,8 @@ import { and, asc, desc, eq, gt, gte, inArray, isNull, ne, or, sql, type SQL } f
 import type { Database } from '../client';
 import { faceConsents, facePhotos, faceTemplates } from '../schema/biometrics';
 import { employees } from '../schema/employees';
+import { organizations } from '../schema/organizations';
+import { rowsOf } from './rows';
 
 export type FaceConsentRow = typeof faceConsents.$inferSelect;
 export type NewFaceConsent = Omit<typeof faceConsents.$inferInsert, 'id' | 'createdAt'>;
@@ -253,4 +255,155 @@ export async function listRosterTemplateChanges(db: Database, params: ListRoster
     .where(and(...conditions))
     .orderBy(asc(faceTemplates.rosterXid), asc(faceTemplates.id))
     .limit(params.limit);
+}
+
+/** The org's face settings (organizations columns), changed by the face settings API only. */
+export async function updateOrgFaceSettings(
+  db: Database,
+  params: {
+    orgId: string;
+    faceModel?: 'fr_feature' | 'faceres';
+    attackCheckMode?: 'off' | 'warn' | 'block';
+    keepEnrollmentPhotos?: boolean;
+  },
+) {
+  const { orgId, ...changes } = params;
+  const [row] = await db
+    .update(organizations)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(eq(organizations.id, orgId))
+    .returning({
+      faceModel: organizations.faceModel,
+      attackCheckMode: organizations.attackCheckMode,
+      keepEnrollmentPhotos: organizations.keepEnrollmentPhotos,
+    });
+  return row;
+}
+
+/** Deletes every kept enrollment photo of the org (keep_enrollment_photos turned off); returns how many. */
+export async function deleteOrgFacePhotos(db: Database, params: { orgId: string }): Promise<number> {
+  const rows = await db
+    .delete(facePhotos)
+    .where(eq(facePhotos.orgId, params.orgId))
+    .returning({ id: facePhotos.id });
+  return rows.length;
+}
+
+export type FaceReenrollmentState = 'current' | 'pending' | 'needs_photos';
+
+/**
+ * Where each active employee with templates or kept photos stands against the org's model id:
+ * `current` (has a live template of that model), `pending` (not yet, but kept photos the model has
+ * not refused: the re-enrollment job can make one), `needs_photos` (neither). Ordered by name.
+ */
+export async function listFaceReenrollmentStates(
+  db: Database,
+  params: { orgId: string; modelId: string; state?: FaceReenrollmentState; limit?: number },
+) {
+  const result = await db.execute(sql`
+    with per_employee as (
+      select e.id as employee_id, e.code, e.name,
+        exists (select 1 from face_templates t
+                where t.org_id = e.org_id and t.employee_id = e.id and t.deleted_at is null
+                  and t.model_id = ${params.modelId}) as has_current,
+        exists (select 1 from face_templates t
+                where t.org_id = e.org_id and t.employee_id = e.id and t.deleted_at is null) as has_templates,
+        (select count(*)::int from face_photos p
+          where p.org_id = e.org_id and p.employee_id = e.id) as photos,
+        (select count(*)::int from face_photos p
+          where p.org_id = e.org_id and p.employee_id = e.id
+            and p.rejected_model_id is distinct from ${params.modelId}) as usable_photos
+      from employees e
+      where e.org_id = ${params.orgId} and e.status = 'active' and e.deleted_at is null
+    ), classified as (
+      select employee_id, code, name, usable_photos,
+        case when has_current then 'current'
+             when usable_photos > 0 then 'pending'
+             else 'needs_photos' end as state
+      from per_employee
+      where has_templates or photos > 0
+    )
+    select * from classified
+    ${params.state ? sql`where state = ${params.state}` : sql``}
+    order by name, employee_id
+    ${params.limit ? sql`limit ${params.limit}` : sql``}
+  `);
+  return rowsOf<{
+    employee_id: string;
+    code: string;
+    name: string;
+    state: FaceReenrollmentState;
+    usable_photos: number;
+  }>(result).map((row) => ({
+    employeeId: row.employee_id,
+    code: row.code,
+    name: row.name,
+    state: row.state,
+    usablePhotos: Number(row.usable_photos),
+  }));
+}
+
+/** An employee's kept photos the model has not refused yet, oldest first, with their ciphertext. */
+export async function listUsableFacePhotos(
+  db: Database,
+  params: { orgId: string; employeeId: string; modelId: string },
+) {
+  return db
+    .select()
+    .from(facePhotos)
+    .where(
+      and(
+        eq(facePhotos.orgId, params.orgId),
+        eq(facePhotos.employeeId, params.employeeId),
+        sql`${facePhotos.rejectedModelId} is distinct from ${params.modelId}`,
+      ),
+    )
+    .orderBy(asc(facePhotos.createdAt), asc(facePhotos.id));
+}
+
+/** Links a kept photo to the template re-made from it. */
+export async function setFacePhotoTemplate(
+  db: Database,
+  params: { orgId: string; photoId: string; templateId: string },
+): Promise<void> {
+  await db
+    .update(facePhotos)
+    .set({ templateId: params.templateId, rejectedModelId: null })
+    .where(and(eq(facePhotos.orgId, params.orgId), eq(facePhotos.id, params.photoId)));
+}
+
+/** Marks kept photos in which a model found no usable face, so they are not tried again for it. */
+export async function markFacePhotosRejected(
+  db: Database,
+  params: { orgId: string; photoIds: string[]; modelId: string },
+): Promise<void> {
+  if (params.photoIds.length === 0) return;
+  await db
+    .update(facePhotos)
+    .set({ rejectedModelId: params.modelId })
+    .where(and(eq(facePhotos.orgId, params.orgId), inArray(facePhotos.id, params.photoIds)));
+}
+
+/**
+ * Tombstones an employee's live templates of other models (they can never match again: kiosks
+ * compare only one model id) once templates of the current model exist. Kept photos stay: they
+ * back the new templates. Returns the ids.
+ */
+export async function retireOtherModelFaceTemplates(
+  db: Database,
+  params: { orgId: string; employeeId: string; modelId: string; at: Date },
+): Promise<string[]> {
+  const rows = await db
+    .update(faceTemplates)
+    .set({ deletedAt: params.at, encryptedEmbedding: null })
+    .where(
+      and(
+        eq(faceTemplates.orgId, params.orgId),
+        eq(faceTemplates.employeeId, params.employeeId),
+        ne(faceTemplates.modelId, params.modelId),
+        isNull(faceTemplates.deletedAt),
+      ),
+    )
+    .returning({ id: faceTemplates.id });
+  return rows.map((row) => row.id);
 }
