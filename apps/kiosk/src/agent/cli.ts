@@ -238,6 +238,8 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
       onEvent: (event) => {
         if (event.type === 'punch') console.log(`  punch ${event.outcome.status}: ${event.outcome.message}`);
         else if (event.type === 'error') console.log(`  frame error: ${event.message}`);
+        else if (event.type === 'prompt' && event.prompt)
+          console.log(`  attack check: ${event.prompt.message}`);
       },
     });
     // Must abort before awaiting: the sync loop only ends on abort or a stop (revoked, key lost).

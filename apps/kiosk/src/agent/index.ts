@@ -6,7 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '@clockface/core';
 import type { AgentStore } from './db';
 import type { FrameSource } from './frame-sources';
-import { createFrameDecider, createPunchService, type PunchOutcome } from './punch.service';
+import {
+  createFrameDecider,
+  createPunchService,
+  type LivenessPrompt,
+  type PunchOutcome,
+} from './punch.service';
 import type { Recognizer } from './recognizer';
 import { loadSettings } from './status';
 
@@ -24,6 +29,8 @@ export * from './sync-loop';
 export type AgentEvent =
   | { type: 'frame'; index: number }
   | { type: 'punch'; outcome: PunchOutcome }
+  /** The attack check's prompt changed: "Blink, please" while it waits, null when it is over. */
+  | { type: 'prompt'; prompt: LivenessPrompt | null }
   | { type: 'error'; message: string };
 
 export interface RunAgentOptions {
@@ -59,7 +66,9 @@ export async function runAgent(options: RunAgentOptions) {
     options.onEvent?.({ type: 'frame', index: frame.index });
     if (options.recognizer) {
       try {
+        const shown = decider.prompt;
         const proposal = decider.push(await options.recognizer.recognize(frame));
+        if (decider.prompt !== shown) options.onEvent?.({ type: 'prompt', prompt: decider.prompt });
         if (proposal) {
           summary.proposals += 1;
           const outcome = punches.recordPunch({
@@ -68,6 +77,8 @@ export async function runAgent(options: RunAgentOptions) {
             score: proposal.score,
             liveness: proposal.liveness,
             modelId: proposal.modelId,
+            attack: proposal.attack,
+            isLivenessFlagged: proposal.isPadWarning,
           });
           if (outcome.status === 'recorded') summary.recorded += 1;
           else summary.duplicates += 1;

@@ -27,6 +27,7 @@ import {
   recordPinFailure,
   type PunchRecord,
 } from '@clockface/db-kiosk';
+import { assessAttack, type AttackAssessment, type FrameObservation } from '@clockface/face';
 import { appendToChain, genesisHead } from '@clockface/sync-protocol';
 import { getAttendanceState } from '@clockface/timekeeping';
 import type { AgentStore } from './db';
@@ -83,7 +84,14 @@ export function formatClockTime(at: Date | string, timeZone?: string): string {
 }
 
 export type PunchOutcome =
-  | { status: 'recorded'; punch: TPunchEvent; employeeName: string; message: string }
+  | {
+      status: 'recorded';
+      punch: TPunchEvent;
+      employeeName: string;
+      message: string;
+      /** Recorded in warn mode although the attack check was not satisfied (a `liveness_warning` went to the hub). */
+      isLivenessFlagged?: boolean;
+    }
   | { status: 'duplicate'; lastPunch: PunchRecord; employeeName: string; message: string };
 
 export interface RecordPunchInput {
@@ -94,6 +102,13 @@ export interface RecordPunchInput {
   score: number | null;
   liveness: number | null;
   modelId: string | null;
+  /**
+   * Face punches: the attack check's verdict. A punch recorded despite a doubtful check (warn
+   * mode) is flagged: a `liveness_warning` security event naming the punch is queued in the same
+   * transaction and reaches the hub with the next heartbeat (audited there).
+   */
+  attack?: AttackAssessment;
+  isLivenessFlagged?: boolean;
 }
 
 export interface PunchServiceDeps {
@@ -198,11 +213,20 @@ export function createPunchService(deps: PunchServiceDeps) {
           });
         }
         insertPunch(tx, toRow(event));
+        if (input.isLivenessFlagged) {
+          insertSecurityEvent(tx, {
+            kind: 'liveness_warning',
+            at: now,
+            employeeId: employee.id,
+            details: livenessDetails(event.id, input.attack),
+          });
+        }
         return {
           status: 'recorded' as const,
           punch: event,
           employeeName: employee.displayName,
           message: `${employee.displayName}: ${PAST_TENSE[type]} at ${formatClockTime(event.deviceTime, settings.timeZone)}`,
+          ...(input.isLivenessFlagged ? { isLivenessFlagged: true } : {}),
         };
       },
       { behavior: 'immediate' },
@@ -288,22 +312,89 @@ export function createPunchService(deps: PunchServiceDeps) {
 
 export type PunchService = ReturnType<typeof createPunchService>;
 
+/** What a `liveness_warning` security event says about the punch (the hub audits it). */
+function livenessDetails(
+  punchId: string,
+  attack: AttackAssessment | undefined,
+): Record<string, string | number | boolean | null> {
+  return {
+    punchId,
+    verdict: attack?.verdict ?? 'suspect',
+    passive: attack?.passive === undefined ? null : Math.round(attack.passive * 10_000) / 10_000,
+    blink: attack?.active?.blink ?? false,
+    headTurn: attack?.active?.headTurn ?? false,
+    frames: attack?.active?.frames ?? 0,
+    reasons: (attack?.reasons ?? []).join('; ').slice(0, 500),
+  };
+}
+
+/** Frames kept for the active check (about 6 s at 5 fps): older ones slide out. */
+export const ACTIVE_CHECK_MAX_FRAMES = 30;
+/**
+ * Frames in a row with a face that was not identified, which a running challenge rides over: eyes
+ * closed in a blink fail the quality gate, so the blink's middle frames carry no identity.
+ */
+export const CHALLENGE_GAP_FRAMES = 4;
+
+/** What the kiosk screen shows while the attack check waits for a blink or a head turn. */
+export interface LivenessPrompt {
+  kind: 'blink';
+  message: string;
+  employeeId: string;
+}
+export const BLINK_PROMPT_MESSAGE = 'Blink, please';
+
+export type FaceProposal = RecognitionResult & {
+  employeeId: string;
+  /** Recorded but flagged (warn mode): the passive score was low or the face track jumped. */
+  isPadWarning: boolean;
+  attack: AttackAssessment;
+};
+
 /**
  * Turns per-frame recognitions into punch proposals: the same identity over N consecutive frames,
- * above the match threshold, with the PAD rule applied. After a proposal the streak restarts, so a
- * person standing still proposes again only after another N frames (and the duplicate window then
- * answers "already clocked in").
+ * above the match threshold, with the org's attack check (`padMode`) applied:
+ * - `off`: not evaluated;
+ * - `warn`: the punch is proposed; a low passive score or a jumping face track flags it
+ *   (`isPadWarning`, recorded as a `liveness_warning`);
+ * - `block`: a low passive score stops it, and the active check over the frames of this streak
+ *   (packages/face `assessAttack`: a blink or a small head turn on one continuous face track) must
+ *   pass; until it does, `prompt` says "Blink, please" and the streak goes on collecting frames.
+ * After a proposal the streak restarts, so a person standing still proposes again only after
+ * another N frames (and the duplicate window then answers "already clocked in").
  */
 export function createFrameDecider(settings: () => TKioskSettings) {
   let streakEmployeeId: string | null = null;
   let streak = 0;
+  let observations: FrameObservation[] = [];
+  let gap = 0;
+  let prompt: LivenessPrompt | null = null;
+
+  function reset(): void {
+    streakEmployeeId = null;
+    streak = 0;
+    observations = [];
+    gap = 0;
+    prompt = null;
+  }
+
+  function observe(observation: FrameObservation | undefined): void {
+    if (!observation) return;
+    observations.push(observation);
+    if (observations.length > ACTIVE_CHECK_MAX_FRAMES) observations.shift();
+  }
+
   return {
-    push(
-      result: RecognitionResult | null,
-    ): (RecognitionResult & { employeeId: string; isPadWarning: boolean }) | undefined {
+    push(result: RecognitionResult | null): FaceProposal | undefined {
       const current = settings();
       const { matchThreshold, consecutiveFrames } = current.recognition;
       const padThreshold = current.padThreshold ?? 0.5;
+      // A face seen but not identified, in the middle of a challenge: most likely the blink itself.
+      if (prompt && result?.employeeId === null && result.observation && gap < CHALLENGE_GAP_FRAMES) {
+        gap += 1;
+        observe(result.observation);
+        return undefined;
+      }
       const isPadFail = current.padMode !== 'off' && result !== null && result.liveness < padThreshold;
       if (
         !result ||
@@ -311,19 +402,42 @@ export function createFrameDecider(settings: () => TKioskSettings) {
         result.score < matchThreshold ||
         (isPadFail && current.padMode === 'block')
       ) {
-        streakEmployeeId = null;
-        streak = 0;
+        reset();
         return undefined;
       }
-      streak = result.employeeId === streakEmployeeId ? streak + 1 : 1;
-      streakEmployeeId = result.employeeId;
+      gap = 0;
+      if (result.employeeId !== streakEmployeeId) {
+        reset();
+        streakEmployeeId = result.employeeId;
+      }
+      streak += 1;
+      observe(result.observation);
       if (streak < consecutiveFrames) return undefined;
+      const attack = assessAttack(current.padMode, result.liveness, observations);
+      if (current.padMode === 'block' && !attack.allowed) {
+        if (attack.verdict === 'challenge-required') {
+          if (prompt?.employeeId !== result.employeeId)
+            prompt = { kind: 'blink', message: BLINK_PROMPT_MESSAGE, employeeId: result.employeeId };
+        } else {
+          // The face jumped between frames (or the passive score failed): start over.
+          reset();
+        }
+        return undefined;
+      }
       streak = 0;
-      return { ...result, employeeId: result.employeeId, isPadWarning: isPadFail };
+      observations = [];
+      prompt = null;
+      return {
+        ...result,
+        employeeId: result.employeeId,
+        isPadWarning: current.padMode === 'warn' && (isPadFail || attack.verdict === 'suspect'),
+        attack,
+      };
     },
-    reset(): void {
-      streakEmployeeId = null;
-      streak = 0;
+    /** The challenge the screen should show now ("Blink, please"), or null. */
+    get prompt(): LivenessPrompt | null {
+      return prompt;
     },
+    reset,
   };
 }

@@ -3,6 +3,7 @@
  * implementation over packages/face (FaceEngine + FaceGallery over the kiosk's decrypted
  * templates) is in ../recognition/face-recognizer.ts.
  */
+import type { FrameObservation } from '@clockface/face';
 import type { Frame } from './frame-sources';
 
 export interface RecognitionResult {
@@ -13,6 +14,11 @@ export interface RecognitionResult {
   /** Liveness / anti-spoof score 0..1. */
   liveness: number;
   modelId: string;
+  /**
+   * What the active attack check needs from this frame (face box, pose, eye openness), when a
+   * face was found, even one that was not identified (closed eyes fail the quality gate).
+   */
+  observation?: FrameObservation;
 }
 
 export interface Recognizer {

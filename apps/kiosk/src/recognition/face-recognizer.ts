@@ -25,6 +25,7 @@ import {
   FACERES_MATCH,
   FR_FEATURE_MATCH,
   modelIdFor,
+  toObservation,
   type EmbedderId,
   type MatchOptions,
   type MatchResult,
@@ -158,13 +159,15 @@ export function createFaceRecognizer(options: FaceRecognizerOptions): FaceRecogn
         },
       );
       const liveness = analysis.passive?.combined ?? 0;
+      const observation = toObservation(analysis);
+      const seen = observation ? { observation } : {};
       if (!analysis.template) {
         lastMatch = undefined;
-        return { employeeId: null, score: 0, liveness, modelId: engine.modelId };
+        return { employeeId: null, score: 0, liveness, modelId: engine.modelId, ...seen };
       }
       if (!gallery || gallery.size === 0) {
         lastMatch = { status: 'unknown', reason: 'empty-gallery' };
-        return { employeeId: null, score: 0, liveness, modelId: engine.modelId };
+        return { employeeId: null, score: 0, liveness, modelId: engine.modelId, ...seen };
       }
       lastMatch = await gallery.identify(analysis.template.vector, matchOptions());
       return {
@@ -172,6 +175,7 @@ export function createFaceRecognizer(options: FaceRecognizerOptions): FaceRecogn
         score: Math.max(0, lastMatch.best?.score ?? 0),
         liveness,
         modelId: engine.modelId,
+        ...seen,
       };
     },
     wipe(): void {
