@@ -2,6 +2,7 @@
  * bench:sync — how fast punches get from kiosks into the hub's Postgres.
  *
  *   pnpm bench:sync -- --out FILE.json [--backlog 1000000] [--devices 8] [--batches 20] [--rounds 2]
+ *                      [--profile DIR]   (V8 CPU profiles of the hub and the draining kiosk)
  *
  * 1. Ingest: `--devices` kiosks (8) push signed batches of 500 at once through the real endpoint
  *    (POST /api/sync/events) of a real hub process; each device sends its batches in order, one at a
@@ -46,12 +47,17 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '2' },
     backlog: { type: 'string', default: '1000000' },
+    /** Writes V8 CPU profiles of the hub and the draining kiosk (.cpuprofile) into this folder. */
+    profile: { type: 'string' },
   },
 });
 const DEVICES = Number(values.devices);
 const BATCHES = Number(values.batches);
 const ROUNDS = Number(values.rounds);
 const BACKLOG = Number(values.backlog);
+const PROFILE_ARGS = values.profile
+  ? ['--cpu-prof', '--cpu-prof-dir', resolve(process.env.INIT_CWD ?? process.cwd(), values.profile)]
+  : [];
 const BATCH_SIZE = 500;
 const EMPLOYEES = 200;
 /** Warm-up batches per device before the measured rounds (JIT, pools, plan caches). */
@@ -74,7 +80,7 @@ async function freePort(): Promise<number> {
 }
 
 function startHub(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...PROFILE_ARGS, '--import', 'tsx', 'src/main.ts'], {
     cwd: hubDir,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -376,6 +382,7 @@ async function drain(base: string, enrollmentToken: string, scratch: string): Pr
   const child = spawn(
     process.execPath,
     [
+      ...PROFILE_ARGS,
       '--import',
       'tsx',
       'scripts/bench-outbox.ts',

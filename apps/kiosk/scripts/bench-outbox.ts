@@ -6,7 +6,8 @@
  *   Without `--hub` the drain is local only: read the batch, sign it, serialise the request body,
  *   apply an all-accepted ack. With `--hub URL --token TOKEN` it is end to end: the kiosk is
  *   provisioned with the token (a real registration) and the agent's own sync client pushes every
- *   batch to the hub and applies the hub's acks, one request at a time, as `kiosk-agent run` does.
+ *   batch to the hub and applies the hub's acks, one request at a time (its local work pipelined
+ *   around the request), as `kiosk-agent run` does.
  *
  * Usage: pnpm --filter @clockface/kiosk bench:outbox [-- --backlog 1000000 --punches 5000 --out FILE.json]
  *        [--hub http://127.0.0.1:8787 --token ENROLLMENT_TOKEN]   (bench:sync passes these)
@@ -31,7 +32,7 @@ import { openAgentStore, requireDataKey, requireIdentity, type AgentStore } from
 import { applyBatchAck, buildNextBatch } from '../src/agent/outbox';
 import { createPunchService } from '../src/agent/punch.service';
 import { provisionKiosk } from '../src/agent/provisioning';
-import { createSyncClient } from '../src/agent/sync-loop';
+import { MAX_BATCHES_PER_CYCLE, createSyncClient } from '../src/agent/sync-loop';
 import { DEVICE_ID, ORG_ID, TEST_SETTINGS, seedKiosk } from '../test/helpers/seed-kiosk';
 
 // pnpm passes a literal `--` through; drop it.
@@ -131,7 +132,11 @@ function drainLocally(kiosk: BenchKiosk) {
   return { drained, batches, bodyBytes };
 }
 
-/** Drains the outbox into the hub through the agent's sync client, one batch in flight. */
+/**
+ * Drains the outbox into the hub through the agent's sync client, as `kiosk-agent run` pushes: up
+ * to 20 batches per cycle, one request at a time, the next batch read and signed and the previous
+ * ack applied while a request is on the wire.
+ */
 async function drainToHub(kiosk: BenchKiosk) {
   const client = createSyncClient({
     store: kiosk.store,
@@ -142,12 +147,12 @@ async function drainToHub(kiosk: BenchKiosk) {
   let drained = 0;
   let batches = 0;
   for (;;) {
-    const result = await client.pushOnce();
+    const result = await client.pushBatches(MAX_BATCHES_PER_CYCLE);
     if (result.kind === 'idle') break;
     if (result.kind !== 'progress' || result.kept > 0)
-      throw new Error(`push ${batches + 1}: ${JSON.stringify(result)}`);
+      throw new Error(`push after batch ${batches}: ${JSON.stringify(result)}`);
     drained += result.settled;
-    batches += 1;
+    batches += Math.ceil(result.settled / batchSize);
     if (batches % 200 === 0) log(`drain: ${drained} events on the hub`);
   }
   return { drained, batches, bodyBytes: undefined };

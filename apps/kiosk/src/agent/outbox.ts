@@ -11,7 +11,13 @@ import {
   type TEventBatch,
   type TPunchEvent,
 } from '@clockface/contracts/sync';
-import { listPendingPunches, markPunchKept, markPunchesSynced, type PunchRecord } from '@clockface/db-kiosk';
+import {
+  listPendingPunchEvents,
+  markPunchKept,
+  markPunchesSynced,
+  recordSyncSuccess,
+  type PunchRecord,
+} from '@clockface/db-kiosk';
 import { createEventBatch, partitionAck } from '@clockface/sync-protocol';
 import type { AgentStore } from './db';
 
@@ -35,24 +41,32 @@ export function toPunchEvent(row: PunchRecord): TPunchEvent {
   };
 }
 
+/**
+ * Signs the next batch: the oldest pending punches, or (`afterSeq`, the last seq of a batch still in
+ * flight) the pending ones after it, so the sync loop can prepare a batch while the previous one is
+ * on the wire. The rows are read straight into wire events (no per-row copy).
+ */
 export function buildNextBatch(
   store: AgentStore,
-  options: { deviceId: string; kid: string; privateKey: KeyObject; limit?: number },
+  options: { deviceId: string; kid: string; privateKey: KeyObject; limit?: number; afterSeq?: number },
 ): TEventBatch | undefined {
-  const rows = listPendingPunches(store.db, {
+  const events: TPunchEvent[] = listPendingPunchEvents(store.db, {
+    afterSeq: options.afterSeq ?? 0,
     limit: Math.min(options.limit ?? MAX_EVENTS_PER_BATCH, MAX_EVENTS_PER_BATCH),
   });
-  if (rows.length === 0) return undefined;
+  if (events.length === 0) return undefined;
   return createEventBatch({
     deviceId: options.deviceId,
     kid: options.kid,
     privateKey: options.privateKey,
-    events: rows.map(toPunchEvent),
+    events,
   });
 }
 
 /**
  * Applies a batch ack atomically; returns how many rows were settled and kept.
+ *
+ * With `isSyncSuccess` (the sync loop), sync_status records the success in the same transaction.
  *
  * Written without the fsync a punch gets (synchronous=NORMAL for this one transaction; WAL keeps it
  * safe from a process crash): an ack lost to a power cut loses no punch, the batch is sent again
@@ -62,12 +76,13 @@ export function applyBatchAck(
   store: AgentStore,
   ack: TBatchAck,
   at: Date,
+  options: { isSyncSuccess?: boolean } = {},
 ): { settled: number; kept: number } {
   const { settledIds, kept } = partitionAck(ack);
   const synchronous = store.sqlite.pragma('synchronous', { simple: true }) as number;
   store.sqlite.pragma('synchronous = NORMAL');
   try {
-    return applyAckRows(store, settledIds, kept, at);
+    return applyAckRows(store, settledIds, kept, at, options.isSyncSuccess === true);
   } finally {
     store.sqlite.pragma(`synchronous = ${synchronous}`);
   }
@@ -78,10 +93,13 @@ function applyAckRows(
   settledIds: string[],
   kept: ReturnType<typeof partitionAck>['kept'],
   at: Date,
+  isSyncSuccess: boolean,
 ): { settled: number; kept: number } {
   return store.db.transaction(
     (tx) => {
       const settled = markPunchesSynced(tx, { ids: settledIds, at });
+      // The sync loop's "last success" rides in the same transaction: no commit (and fsync) of its own.
+      if (isSyncSuccess) recordSyncSuccess(tx, { at });
       for (const result of kept) {
         markPunchKept(tx, {
           id: result.id,

@@ -115,6 +115,47 @@ describe('sync worker', () => {
     expect(countPunchesByStatus(store.db)).toMatchObject({ pending: 0, synced: 30 });
   });
 
+  it('pushes a backlog one request at a time in chain order while the next batch is prepared; a lost ack mid-way resends from it', async () => {
+    recordPunches(1234);
+    hub.eventsDelayMs = 10;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let requests = 0;
+    const sync = createSyncClient({
+      store,
+      clock: new ManualClock(new Date()),
+      appVersion: 'test',
+      batchSizeCap: 100,
+      // Instrumentation only: the requests go to the fake hub as they are.
+      fetch: async (input, init) => {
+        inFlight += 1;
+        requests += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        // The third batch is stored by the hub but its ack is lost.
+        if (requests === 3) hub.dropNextAck = true;
+        try {
+          return await fetch(input, init);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    });
+    const first = await sync.pushBatches(20);
+    // Batches 1 and 2 were acked and applied; batch 3 stays pending, and so does batch 4, which was
+    // read and signed ahead but never sent.
+    expect(first).toMatchObject({ kind: 'retry', reason: 'network', settledBefore: 200 });
+    expect(countPunchesByStatus(store.db)).toMatchObject({ pending: 1034, synced: 200 });
+    expect(hub.stored.get(DEVICE_ID)).toHaveLength(300);
+
+    const second = await sync.pushBatches(20);
+    expect(second).toMatchObject({ kind: 'progress', settled: 1034, kept: 0 });
+    expect(maxInFlight).toBe(1);
+    // Batch 3 came back as duplicates; every batch started where the stored chain ended (no gap).
+    expectExactlyOnceInOrder(1234);
+    expect(countPunchesByStatus(store.db)).toMatchObject({ pending: 0, synced: 1234 });
+    expect(getAgentStatus(store, { dataDir, appVersion: 't' }).sync.lastError).toBeNull();
+  });
+
   it('survives a restart between push and ack (a new store and client on the same files)', async () => {
     recordPunches(10);
     hub.dropNextAck = true;

@@ -7,7 +7,8 @@
  * Crash safety: outbox rows change state only when an ack is applied (one transaction). A crash or a
  * lost response before that resends the same events; the hub answers `duplicate` (idempotent by id).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { KeyObject } from 'node:crypto';
+import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
 import {
   MAX_EVENTS_PER_BATCH,
   SYNC_PATHS,
@@ -15,6 +16,7 @@ import {
   ZBatchAck,
   ZHeartbeatAck,
   ZKioskSettings,
+  type TEventBatch,
   type THeartbeat,
 } from '@clockface/contracts/sync';
 import { isAppError, type Clock } from '@clockface/core';
@@ -28,10 +30,10 @@ import {
   markSecurityEventsSent,
   recordPunchAttempt,
   recordSyncFailure,
-  recordSyncSuccess,
   saveKioskSettings,
   updateClockOffset,
   wipeBiometricData,
+  type DeviceIdentity,
 } from '@clockface/db-kiosk';
 import {
   backoffDelayMs,
@@ -50,7 +52,7 @@ import { getAgentStatus, loadSettings } from './status';
 /** Per-request timeout: a hung hub must not stall the loop. */
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Batches pushed per cycle before the roster and heartbeat get a turn. */
-const MAX_BATCHES_PER_CYCLE = 20;
+export const MAX_BATCHES_PER_CYCLE = 20;
 /** Roster pages pulled per cycle. */
 const MAX_ROSTER_PAGES_PER_CYCLE = 50;
 
@@ -126,11 +128,33 @@ export function createSyncClient(deps: SyncClientDeps) {
   const batchSize = () =>
     Math.max(1, Math.min(batchSizeCap, payloadCap, loadSettings(store).batchSize ?? MAX_EVENTS_PER_BATCH));
 
+  /**
+   * The decrypted device key, kept while neither its ciphertext nor the data key changes (a push
+   * needs it twice: the batch signature and the request token), instead of an AES-GCM decrypt and
+   * a key import per use. Revocation destroys the data key, so `requireDataKey` stops its use.
+   */
+  let signingKey: { ciphertext: Buffer; dataKey: Buffer; privateKey: KeyObject } | undefined;
+
+  function devicePrivateKey(identity: DeviceIdentity, dataKey: Buffer): KeyObject | undefined {
+    if (
+      signingKey &&
+      signingKey.dataKey.equals(dataKey) &&
+      signingKey.ciphertext.equals(identity.privateKeyCiphertext)
+    ) {
+      return signingKey.privateKey;
+    }
+    const privateKey = findDevicePrivateKey(identity, dataKey);
+    signingKey = privateKey
+      ? { ciphertext: Buffer.from(identity.privateKeyCiphertext), dataKey: Buffer.from(dataKey), privateKey }
+      : undefined;
+    return privateKey;
+  }
+
   /** The identity and signing key, or the reason sync cannot run. */
   function credentials() {
     try {
       const identity = requireIdentity(store);
-      const privateKey = findDevicePrivateKey(identity, requireDataKey(store).key);
+      const privateKey = devicePrivateKey(identity, requireDataKey(store).key);
       if (!privateKey) {
         return {
           stop: {
@@ -152,17 +176,9 @@ export function createSyncClient(deps: SyncClientDeps) {
     }
   }
 
-  async function request(
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-    isRetryOfSkew = false,
-  ): Promise<HubResponse | SyncStepResult> {
-    const creds = credentials();
-    if ('stop' in creds) return creds.stop!;
-    const { identity, privateKey } = creds;
-    const url = new URL(path, identity.hubUrl);
-    const token = await mintDeviceToken({
+  /** A device JWT for exactly this method and URL (JWT-03), at the hub's time as last measured. */
+  function mintToken(identity: DeviceIdentity, privateKey: KeyObject, method: 'GET' | 'POST', url: URL) {
+    return mintDeviceToken({
       privateKey,
       deviceId: identity.deviceId,
       kid: identity.kid,
@@ -172,15 +188,34 @@ export function createSyncClient(deps: SyncClientDeps) {
       clock,
       clockOffsetMs: identity.clockOffsetMs,
     });
+  }
+
+  /**
+   * One request to the hub. `prepared` carries a token minted and a body serialised ahead (the
+   * pipelined push), so the request leaves without waiting on either; a retry mints afresh.
+   */
+  async function request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    isRetryOfSkew = false,
+    prepared?: { token: string; json: string },
+  ): Promise<HubResponse | SyncStepResult> {
+    const creds = credentials();
+    if ('stop' in creds) return creds.stop!;
+    const { identity, privateKey } = creds;
+    const url = new URL(path, identity.hubUrl);
+    const token = prepared?.token ?? (await mintToken(identity, privateKey, method, url));
+    const payload = prepared?.json ?? (body === undefined ? undefined : JSON.stringify(body));
     let response: Response;
     try {
       response = await fetchHub(url, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(payload === undefined ? {} : { body: payload }),
         signal: deps.signal
           ? AbortSignal.any([deps.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)])
           : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
@@ -299,33 +334,79 @@ export function createSyncClient(deps: SyncClientDeps) {
     }
   }
 
-  /** Pushes the oldest pending batch once. */
-  async function pushOnce(): Promise<SyncStepResult> {
+  /**
+   * Pushes up to `maxBatches` batches of the outbox, oldest first, one request at a time: the hub
+   * sees batch n+1 only after it answered batch n, so batches arrive in chain order (no `seq_gap`
+   * review flags). The kiosk's own work is pipelined around that request: while batch n+1 is on the
+   * wire, batch n's ack is applied and batch n+2 is read and signed (rows after n+1's last seq).
+   * Crash-safe as before: rows change state only when their ack is applied, so whatever was sent
+   * but not yet acked is sent again and the hub answers `duplicate`.
+   */
+  async function pushBatches(maxBatches: number): Promise<SyncStepResult> {
     const creds = credentials();
     if ('stop' in creds) return settle(creds.stop!, {})!;
-    const batch = buildNextBatch(store, {
-      deviceId: creds.identity.deviceId,
-      kid: creds.identity.kid,
-      privateKey: creds.privateKey,
-      limit: batchSize(),
-    });
-    if (!batch) return { kind: 'idle' };
-    const pendingIds = batch.events.map((event) => event.id);
-    const response = await request('POST', SYNC_PATHS.events, batch);
-    const failed = settle(response, { pendingIds });
-    if (failed) return failed;
-    const ack = ZBatchAck.safeParse((response as HubResponse).json);
-    if (!ack.success) {
-      const message = `The hub's ack does not match the contract: ${ack.error.issues[0]?.message ?? 'invalid'}`;
-      recordSyncFailure(store.db, { at: clock.now(), code: 'BAD_ACK', message });
-      return { kind: 'retry', reason: 'bad_response', message };
+    // A batch is read, signed and serialised ahead, while the previous request is on the wire.
+    type Prepared = { batch: TEventBatch; json: string };
+    const next = (afterSeq: number): Prepared | undefined => {
+      const built = buildNextBatch(store, {
+        deviceId: creds.identity.deviceId,
+        kid: creds.identity.kid,
+        privateKey: creds.privateKey,
+        limit: batchSize(),
+        afterSeq,
+      });
+      return built && { batch: built, json: JSON.stringify(built) };
+    };
+    let current: Prepared | undefined = next(0);
+    if (!current) return { kind: 'idle' };
+    const eventsUrl = new URL(SYNC_PATHS.events, creds.identity.hubUrl);
+    let settled = 0;
+    let kept = 0;
+    const failed = (result: SyncStepResult): SyncStepResult =>
+      result.kind === 'retry' && settled + kept > 0 ? { ...result, settledBefore: settled + kept } : result;
+    /** The previous batch's ack, applied once the next request is on its way. */
+    let applyPrevious: (() => void) | undefined;
+    for (let sent = 0; current;) {
+      const { batch, json }: Prepared = current;
+      const pendingIds: string[] = batch.events.map((event) => event.id);
+      const token = await mintToken(creds.identity, creds.privateKey, 'POST', eventsUrl);
+      const inFlight = request('POST', SYNC_PATHS.events, batch, false, { token, json });
+      sent += 1;
+      if (applyPrevious) {
+        // Let the request reach the socket before the synchronous SQLite work below.
+        await yieldToIo();
+        applyPrevious();
+        applyPrevious = undefined;
+      }
+      const following: Prepared | undefined = sent < maxBatches ? next(batch.events.at(-1)!.seq) : undefined;
+      const response = await inFlight;
+      const refused = settle(response, { pendingIds });
+      if (refused) return failed(refused);
+      const ack = ZBatchAck.safeParse((response as HubResponse).json);
+      if (!ack.success) {
+        const message = `The hub's ack does not match the contract: ${ack.error.issues[0]?.message ?? 'invalid'}`;
+        recordSyncFailure(store.db, { at: clock.now(), code: 'BAD_ACK', message });
+        return failed({ kind: 'retry', reason: 'bad_response', message });
+      }
+      // Only ids of this batch count: an ack can never settle an event it was not sent.
+      const sentIds = new Set(pendingIds);
+      const results = ack.data.results.filter((result) => sentIds.has(result.id));
+      applyPrevious = () => {
+        const applied = applyBatchAck(store, { ...ack.data, results }, clock.now(), { isSyncSuccess: true });
+        settled += applied.settled;
+        kept += applied.kept;
+      };
+      // An ack that leaves some events unanswered ends the pipeline: the next push starts again
+      // from the oldest pending row, so none is skipped.
+      current = results.length === pendingIds.length ? following : undefined;
     }
-    // Only ids of this batch count: an ack can never settle an event it was not sent.
-    const sent = new Set(pendingIds);
-    const results = ack.data.results.filter((result) => sent.has(result.id));
-    const applied = applyBatchAck(store, { ...ack.data, results }, clock.now());
-    recordSyncSuccess(store.db, { at: clock.now() });
-    return { kind: 'progress', ...applied };
+    applyPrevious?.();
+    return { kind: 'progress', settled, kept };
+  }
+
+  /** Pushes the oldest pending batch once. */
+  function pushOnce(): Promise<SyncStepResult> {
+    return pushBatches(1);
   }
 
   /** Pulls roster pages since the cursor until the hub says there is no more (or the page cap). */
@@ -416,12 +497,12 @@ export function createSyncClient(deps: SyncClientDeps) {
     let kept = 0;
     const failed = (result: SyncStepResult): SyncStepResult =>
       result.kind === 'retry' && settled + kept > 0 ? { ...result, settledBefore: settled + kept } : result;
-    for (let batches = 0; batches < MAX_BATCHES_PER_CYCLE; batches += 1) {
-      const result = await pushOnce();
-      if (result.kind === 'idle') break;
-      if (result.kind !== 'progress') return failed(result);
-      settled += result.settled;
-      kept += result.kept;
+    const pushed = await pushBatches(MAX_BATCHES_PER_CYCLE);
+    if (pushed.kind === 'progress') {
+      settled += pushed.settled;
+      kept += pushed.kept;
+    } else if (pushed.kind !== 'idle') {
+      return pushed;
     }
     const roster = await pullRosterOnce();
     if (roster.kind !== 'progress' && roster.kind !== 'idle') return failed(roster);
@@ -432,6 +513,7 @@ export function createSyncClient(deps: SyncClientDeps) {
 
   return {
     pushOnce,
+    pushBatches,
     pullRosterOnce,
     sendHeartbeat,
     syncOnce,

@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { KioskDbOrTx } from '../open';
 import { punches } from '../schema/index';
 
@@ -87,23 +88,79 @@ export function listPendingPunches(db: KioskDbOrTx, params: { limit: number }): 
     .all();
 }
 
+/** A pending punch as the wire event (contracts/sync TPunchEvent): exactly its fields, in its order. */
+export interface PendingPunchEvent {
+  id: string;
+  deviceId: string;
+  seq: number;
+  employeeId: string;
+  type: PunchRecord['type'];
+  method: PunchRecord['method'];
+  deviceTime: string;
+  monotonicMs: number;
+  runId: string;
+  score: number | null;
+  liveness: number | null;
+  modelId: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+interface DrainStatements {
+  pendingAfter: Statement<[number, number], PendingPunchEvent>;
+  markSynced: Statement<[string, string]>;
+}
+
+/** The outbox drain's statements, prepared once per SQLite connection (the sync loop's hot path). */
+const drainStatements = new WeakMap<SqliteDatabase, DrainStatements>();
+
+/**
+ * The better-sqlite3 connection under a drizzle database or transaction (a transaction shares its
+ * database's session, so both give the same connection).
+ */
+function connectionOf(db: KioskDbOrTx): SqliteDatabase {
+  return (db as unknown as { session: { client: SqliteDatabase } }).session.client;
+}
+
+function drainStatementsOf(db: KioskDbOrTx): DrainStatements {
+  const connection = connectionOf(db);
+  let statements = drainStatements.get(connection);
+  if (!statements) {
+    statements = {
+      // The (status, seq) index: a range scan from `afterSeq`, rows already shaped as wire events.
+      pendingAfter: connection.prepare(`
+        select id, device_id as deviceId, seq, employee_id as employeeId, type, method,
+               device_time as deviceTime, monotonic_ms as monotonicMs, run_id as runId, score,
+               liveness, model_id as modelId, prev_hash as prevHash, hash
+          from punches where status = 'pending' and seq > ? order by seq limit ?`),
+      // One JSON array parameter for the whole ack; unary `+` keeps SQLite on the id index (with the
+      // (status, seq) index it scanned every pending row: 0.5–1 s per 500 acks at a 1M backlog).
+      markSynced: connection.prepare(`
+        update punches
+           set status = 'synced', synced_at = ?, last_error_code = null, last_error_message = null
+         where id in (select value from json_each(?)) and +status = 'pending'`),
+    };
+    drainStatements.set(connection, statements);
+  }
+  return statements;
+}
+
+/**
+ * The oldest pending punches after `afterSeq` in seq order, as wire events: the next batch to push
+ * (`afterSeq` 0), or the one after a batch still in flight (its last seq). A prepared statement and
+ * no per-row mapping: about 5× cheaper than `listPendingPunches` for a batch of 500.
+ */
+export function listPendingPunchEvents(
+  db: KioskDbOrTx,
+  params: { afterSeq: number; limit: number },
+): PendingPunchEvent[] {
+  return drainStatementsOf(db).pendingAfter.all(params.afterSeq, params.limit);
+}
+
 /** Accepted or duplicate on the hub: stored there, never sent again. */
 export function markPunchesSynced(db: KioskDbOrTx, params: { ids: string[]; at: Date }): number {
   if (params.ids.length === 0) return 0;
-  return (
-    db
-      .update(punches)
-      .set({
-        status: 'synced',
-        syncedAt: params.at.toISOString(),
-        lastErrorCode: null,
-        lastErrorMessage: null,
-      })
-      // Unary `+` keeps SQLite off the (status, seq) index here: with it the planner scanned every
-      // pending row per batch (0.5–1 s per 500 acks at a 1M backlog) instead of 500 id lookups.
-      .where(and(inArray(punches.id, params.ids), sql`+${punches.status} = 'pending'`))
-      .run().changes
-  );
+  return drainStatementsOf(db).markSynced.run(params.at.toISOString(), JSON.stringify(params.ids)).changes;
 }
 
 /** Rejected or conflicting on the hub: kept with the reason for `status` and review, not resent. */
