@@ -90,9 +90,12 @@ export function createApp(deps: HubDeps) {
       });
     },
   });
-  // Face enrollment (up to five photos) applies its own, larger limit on its route.
+  // Face enrollment (up to five photos) applies its own, larger limit on its route. GET and HEAD
+  // carry no body; skipping them also spares building a full fetch Request just to look for one.
   app.use('/api/*', (c, next) =>
-    isFaceEnrollmentRequest(c.req.method, c.req.path) ? next() : apiBodyLimit(c, next),
+    c.req.method === 'GET' || c.req.method === 'HEAD' || isFaceEnrollmentRequest(c.req.method, c.req.path)
+      ? next()
+      : apiBodyLimit(c, next),
   );
   // Bearer-only auth, so a multipart form from another site cannot act for a user; only enrollment takes one.
   app.use('/api/*', (c, next) =>
@@ -102,7 +105,10 @@ export function createApp(deps: HubDeps) {
   );
 
   // Org-scoped routes: authentication and membership of the org in the path (which also sets the RLS scope).
-  const requireMember = withOrgMember(deps);
+  const requireMember = withOrgMember(deps, {
+    // A GET answered on a remembered access that turned out stale is answered again, afresh.
+    redispatch: (request, env) => app.fetch(request, env as never),
+  });
   app.use('/api/orgs/:orgId', requireMember);
   app.use('/api/orgs/:orgId/*', requireMember);
 

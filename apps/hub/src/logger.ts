@@ -1,7 +1,13 @@
 /** @module Structured JSON logs (pino). Secrets never reach a log: headers and bodies are not logged. */
 import pino, { type DestinationStream, type Logger } from 'pino';
 
-/** `destination` defaults to stdout; tests pass a stream to read what would have been logged. */
+/**
+ * `destination` defaults to stdout, written asynchronously: a line is handed to the OS after the
+ * request is answered, lines logged while a write is under way leave together, and whatever is
+ * still buffered is written synchronously when the process exits (pino registers that). A synchronous
+ * write per request line cost a system call on every request's own path. Tests pass a stream to
+ * read what would have been logged.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
@@ -12,5 +18,5 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }

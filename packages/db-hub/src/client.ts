@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { createTableRelationsHelpers, extractTablesRelationalConfig } from 'drizzle-orm';
-import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import {
@@ -96,6 +96,15 @@ export interface Statement {
   params: readonly (string | number | boolean | null)[];
 }
 
+export interface PipelinedTransactionOptions {
+  /**
+   * The work only reads. The transaction opens READ ONLY, so Postgres itself refuses any write
+   * (25006), and the answer does not wait for COMMIT's reply. Without it, a transaction whose
+   * statements all start with `select` is answered the same way early (but not opened READ ONLY).
+   */
+  readOnly?: boolean | undefined;
+}
+
 /**
  * Runs `work` in a transaction that opens with `prelude`, with as few round trips as the work
  * allows. Answers NOT_PIPELINED when `db` is not a postgres.js pool (PGlite runs in-process, and a
@@ -110,13 +119,15 @@ export interface Statement {
  * one that only read does not wait (see below).
  *
  * Nothing can run outside the transaction: BEGIN cannot fail on an idle connection (the only kind
- * the pool hands out), and if the prelude fails Postgres aborts the transaction, so every later
- * statement fails too (25P02) until our ROLLBACK.
+ * the pool hands out), and if a prelude statement fails Postgres aborts the transaction, so every
+ * later statement fails too (25P02) until our ROLLBACK; the scope then fails with the prelude
+ * statement's own error, not with the 25P02 of whatever `work` sent after it.
  */
 export async function runPipelinedTransaction<T>(
   db: Database,
-  prelude: Statement,
+  prelude: readonly Statement[],
   work: (tx: Database) => Promise<T>,
+  options: PipelinedTransactionOptions = {},
 ): Promise<T | typeof NOT_PIPELINED> {
   const pipelined = pipelinedPools.get(db);
   if (!pipelined) return NOT_PIPELINED;
@@ -140,10 +151,12 @@ export async function runPipelinedTransaction<T>(
     };
     return true; // keep pipelining
   };
+  // Declared read-only: Postgres enforces it, so no statement needs inspecting.
+  const isReadOnly = options.readOnly === true;
   let hasOnlyReads = true;
   const guardedUnsafe = ((text: string, params?: never[], options?: postgres.UnsafeQueryOptions) => {
     if (lostWith) return failedQuery(lostWith);
-    if (hasOnlyReads && !READ_STATEMENT.test(text)) hasOnlyReads = false;
+    if (!isReadOnly && hasOnlyReads && !READ_STATEMENT.test(text)) hasOnlyReads = false;
     return unsafe(text, params, options);
   }) as typeof unsafe;
 
@@ -165,23 +178,44 @@ export async function runPipelinedTransaction<T>(
     },
   });
   const session = new PostgresJsSession(transactionSql, pipelined.dialect, pipelined.relations);
+  // Without the relational schema: drizzle would build a query builder for every table of the
+  // schema on each transaction (a measurable share of a short request). `tx.query` is built on
+  // first use instead.
   const tx = new PostgresJsTransaction(
     pipelined.dialect,
     session as unknown as ConstructorParameters<typeof PostgresJsTransaction>[1],
-    pipelined.relations,
+    undefined,
   ) as unknown as Database;
+  let relationalQueries: Database['query'] | undefined;
+  Object.defineProperty(tx, 'query', {
+    configurable: true,
+    get: () =>
+      (relationalQueries ??= new PgDatabase(pipelined.dialect, session as never, pipelined.relations as never)
+        .query as unknown as Database['query']),
+  });
 
-  const began = unsafe('begin', [], { onexecute: watchClose } as postgres.UnsafeQueryOptions).execute();
-  // Prepared: the same text on every transaction, so each connection parses and plans it once.
-  const preluded = unsafe(prelude.text, [...prelude.params], { prepare: true }).execute();
+  const began = unsafe(isReadOnly ? 'begin read only' : 'begin', [], {
+    onexecute: watchClose,
+  } as postgres.UnsafeQueryOptions).execute();
+  // Prepared: the same texts on every transaction, so each connection parses and plans them once.
+  const preluded = prelude.map((statement) =>
+    unsafe(statement.text, [...statement.params], { prepare: true }).execute(),
+  );
+  const setup = [began, ...preluded];
   // Their failures also surface through the statements after them; awaited below.
-  began.catch(() => {});
-  preluded.catch(() => {});
+  for (const statement of setup) statement.catch(() => {});
+  /** The first failure of BEGIN or a prelude statement (all answered before anything `work` sent). */
+  const setupFailure = async () => {
+    for (const outcome of await Promise.allSettled(setup))
+      if (outcome.status === 'rejected')
+        return (outcome.reason ?? new Error('BEGIN or a prelude statement failed')) as unknown;
+    return undefined;
+  };
 
   const end = async (statement: 'commit' | 'rollback') => {
     // Answered long ago unless `work` sent nothing; postgres.js also refuses a BEGIN answered on a
     // connection that is no longer reserved.
-    await Promise.allSettled([began, preluded]);
+    await Promise.allSettled(setup);
     if (lostWith) throw lostWith;
     if (pooled?.onclose) pooled.onclose = null;
     return endTransaction(connection, unsafe, statement);
@@ -191,19 +225,18 @@ export async function runPipelinedTransaction<T>(
   try {
     result = await Promise.race([work(tx), closed]);
   } catch (error) {
-    if (!lostWith && !isConnectionLost(error)) await end('rollback').catch(() => {});
-    throw error;
+    if (lostWith || isConnectionLost(error)) throw error;
+    await end('rollback').catch(() => {});
+    // A failed prelude statement is the cause of whatever `work` then saw (25P02).
+    throw (await setupFailure()) ?? error;
   }
   const committing = end('commit');
-  const setupFailure = await Promise.all([began, preluded]).then(
-    () => undefined,
-    (error: unknown) => error ?? new Error('BEGIN or the scope setting failed'),
-  );
-  if (setupFailure) {
+  const failedSetup = await setupFailure();
+  if (failedSetup) {
     await committing.catch(() => {});
-    throw setupFailure;
+    throw failedSetup;
   }
-  if (hasOnlyReads) {
+  if (isReadOnly || hasOnlyReads) {
     // Nothing to make durable and nothing that can fail at commit (no deferred constraints, and
     // selects fire no triggers): what `work` read is already final, so answer without waiting for
     // COMMIT's reply. The connection goes back to the pool as soon as the COMMIT is written.
