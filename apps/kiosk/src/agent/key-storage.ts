@@ -15,17 +15,7 @@
  * reach for now (`unavailable`: the OS keyring is locked, or a headless command runs on a kiosk
  * whose key the Electron shell sealed), after which nothing is touched.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { AppError } from '@clockface/core';
 import {
   DATA_KEY_BYTES,
@@ -36,11 +26,15 @@ import {
 } from '@clockface/db-kiosk';
 import { faceTemplates } from '@clockface/db-kiosk/schema';
 import type { AgentStore } from './db';
+import { writeFileDurably, type SealedKeyMaterial, type SpareKey } from './key-files';
 
-/** The Electron shell's sealed key in a data folder (beside the headless `keys/data.key`). */
-export function sealedKeyFileFor(dataDir: string): string {
-  return join(dataDir, 'keys', 'data.key.sealed');
-}
+export {
+  readKeyFile,
+  sealedKeyFileFor,
+  writeFileDurably,
+  type SealedKeyMaterial,
+  type SpareKey,
+} from './key-files';
 
 /** What a key provider found. Only `absent` and `corrupt` are final losses. */
 export type KeyLookup =
@@ -118,26 +112,6 @@ export function createFileKeyProvider(path: string, options: FileKeyProviderOpti
   };
 }
 
-/** A fresh data key and the same key sealed by the OS secure storage, prepared by the Electron shell. */
-export interface SpareKey {
-  key: Uint8Array;
-  sealed: Uint8Array;
-}
-
-/** What the Electron shell hands the agent in its start message (structured-clone safe). */
-export interface SealedKeyMaterial {
-  /** The sealed key's file: read by the shell; written here (from a spare) when the store needs a key. */
-  sealedKeyFile: string;
-  /** e.g. "OS secure storage (gnome_libsecret), sealed in …/keys/data.key.sealed" */
-  description: string;
-  current:
-    | { status: 'present'; key: Uint8Array }
-    | { status: 'absent' }
-    | { status: 'corrupt' | 'unavailable'; detail: string };
-  spares: SpareKey[];
-  warning?: string;
-}
-
 export interface SealedKeyProvider extends AgentKeyProvider {
   /** The shell sends a new spare after `onSpareUsed`. */
   addSpare(spare: SpareKey): void;
@@ -207,29 +181,6 @@ export function createSealedKeyProvider(
       rmSync(material.sealedKeyFile, { force: true });
     },
   };
-}
-
-/** Writes to a temp file, fsyncs it, renames it over `path` (0600, folder 0700): all or nothing. */
-export function writeFileDurably(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  // The rename is durable once the folder is synced (POSIX; Windows cannot open folders, nor needs to).
-  if (process.platform !== 'win32') {
-    const folder = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(folder);
-    } finally {
-      closeSync(folder);
-    }
-  }
 }
 
 /**
