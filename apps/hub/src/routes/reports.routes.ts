@@ -133,7 +133,10 @@ export function reportRoutes(deps: HubDeps) {
       summary: 'Payroll export (CSV or XLSX): one row per employee per timesheet period',
       description:
         'Employee code, name, department, period, regular hours, overtime hours per multiplier, breaks and ' +
-        'paid/unpaid leave hours. Streams; ranges are at most 366 days.',
+        'paid/unpaid leave hours, then `Carried hours` and `Carried from`: corrections made for a locked ' +
+        'period and carried into this one are included in the hours above (the locked period keeps its ' +
+        'locked figures) and named here. With `projectId`/`taskId` only the worked hours of time entries on ' +
+        'that project or task are known: the day-level columns are empty. Streams; ranges are at most 366 days.',
       security,
       middleware: [withPermission('reports.export')] as const,
       request: { params: ZOrgParams, query: ZPayrollExportQuery },
@@ -142,7 +145,7 @@ export function reportRoutes(deps: HubDeps) {
     async (c) => {
       const query = c.req.valid('query');
       const file = await exportsService.exportPayroll(
-        { caller: caller(c), runScoped: c.var.orgScope, log: c.var.log },
+        { caller: caller(c), runScoped: c.var.orgScope, log: c.var.log, now: deps.clock.now() },
         query,
       );
       return sendFile(file);
@@ -157,7 +160,8 @@ export function reportRoutes(deps: HubDeps) {
       summary: 'Punch log export (CSV or XLSX): every punch and adjustment in the range',
       description:
         'Employee, record type, time in the org’s zone and in UTC, source, method, device, site, review flags ' +
-        'and the reason of adjustments. Streams; ranges are at most 366 days.',
+        'and the reason of adjustments. `projectId`/`taskId` keep the punches and corrections the project’s ' +
+        '(or task’s) time entries are made of, and those recorded on it. Streams; ranges are at most 366 days.',
       security,
       middleware: [withPermission('reports.export')] as const,
       request: { params: ZOrgParams, query: ZPunchLogExportQuery },
@@ -166,7 +170,7 @@ export function reportRoutes(deps: HubDeps) {
     async (c) => {
       const query = c.req.valid('query');
       const file = await exportsService.exportPunchLog(
-        { caller: caller(c), runScoped: c.var.orgScope, log: c.var.log },
+        { caller: caller(c), runScoped: c.var.orgScope, log: c.var.log, now: deps.clock.now() },
         query,
       );
       return sendFile(file);

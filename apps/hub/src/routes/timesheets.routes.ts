@@ -40,7 +40,12 @@ export function timesheetRoutes(deps: HubDeps) {
     async (c) => {
       const query = c.req.valid('query');
       const caller = { membership: c.var.membership, userId: c.var.actor.userId };
-      return c.json(await c.var.orgScope((tx) => timesheets.listTimesheetsForPeriod(tx, caller, query)), 200);
+      return c.json(
+        await c.var.orgScope((tx) =>
+          timesheets.listTimesheetsForPeriod(tx, { ...caller, now: deps.clock.now() }, query),
+        ),
+        200,
+      );
     },
   );
 
@@ -86,7 +91,9 @@ export function timesheetRoutes(deps: HubDeps) {
       const { employeeId, periodStart } = c.req.valid('param');
       const caller = { membership: c.var.membership, userId: c.var.actor.userId };
       return c.json(
-        await c.var.orgScope((tx) => timesheets.getEmployeeTimesheet(tx, caller, employeeId, periodStart)),
+        await c.var.orgScope((tx) =>
+          timesheets.getEmployeeTimesheet(tx, caller, employeeId, periodStart, deps.clock.now()),
+        ),
         200,
       );
     },

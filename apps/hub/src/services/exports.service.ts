@@ -11,18 +11,25 @@ import { PassThrough, Readable } from 'node:stream';
 import type { TPayrollExportQuery, TPunchLogExportQuery } from '@clockface/contracts/api';
 import type { Database } from '@clockface/db-hub';
 import {
+  isEntryFilter,
+  listCarriedTargets,
+  listEntryPayrollRows,
   listOvertimeMultipliers,
   listPayrollRows,
   listPunchLog,
-  type PayrollRow,
+  type OvertimeMinutesRow,
   type PunchLogRow,
   type ReportFilter,
 } from '@clockface/db-hub/queries';
 import { getPeriodBounds, listPeriods } from '@clockface/timekeeping';
 import ExcelJS from 'exceljs';
 import type { Logger } from 'pino';
+import { combineCarried, computeCarried } from './carried-corrections';
 import { resolveReportFilter, type ReportCaller } from './reports.service';
 import { periodConfigOf } from './timesheets.service';
+
+const addDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /** Employees per payroll page: × periods in the range gives the rows held at once. */
 const PAYROLL_PAGE_EMPLOYEES = 200;
@@ -197,6 +204,132 @@ export interface ExportContext {
   caller: ReportCaller;
   runScoped: ScopedRunner;
   log: Logger;
+  /** The projection's "now" for carried corrections (`deps.clock.now()`). */
+  now: Date;
+}
+
+/** One payroll row; day-level figures are null under a project or task filter (not known per project). */
+interface PayrollLine {
+  employeeId: string;
+  employeeCode: string;
+  employeeName: string;
+  departmentName: string | null;
+  periodStart: string;
+  periodEnd: string;
+  workedMinutes: number;
+  regularMinutes: number | null;
+  overtimeMinutes: number | null;
+  overtime: OvertimeMinutesRow[];
+  paidBreakMinutes: number | null;
+  unpaidBreakMinutes: number | null;
+  paidLeaveMinutes: number | null;
+  unpaidLeaveMinutes: number | null;
+  /** Worked minutes carried in from locked periods (already included above); null when none. */
+  carriedMinutes: number | null;
+  /** The locked periods they correct, `start…end`, `; `-separated. */
+  carriedFrom: string | null;
+}
+
+/**
+ * One page of payroll lines: the work days' sums, plus what corrections carried out of locked
+ * periods add to the period (row) containing the date they were carried to. An employee of the page
+ * with a carried correction but no work day in that period gets a row of its own.
+ */
+async function readPayrollPage(
+  tx: Database,
+  context: ExportContext,
+  filter: ReportFilter,
+  periods: { start: string; end: string }[],
+  afterEmployee?: { code: string; id: string },
+): Promise<PayrollLine[]> {
+  const page = { ...filter, periods, afterEmployee, limit: PAYROLL_PAGE_EMPLOYEES };
+  if (isEntryFilter(filter)) {
+    return (await listEntryPayrollRows(tx, page)).map((row) => ({
+      ...row,
+      regularMinutes: null,
+      overtimeMinutes: null,
+      overtime: [],
+      paidBreakMinutes: null,
+      unpaidBreakMinutes: null,
+      paidLeaveMinutes: null,
+      unpaidLeaveMinutes: null,
+      carriedMinutes: null,
+      carriedFrom: null,
+    }));
+  }
+  const lines: PayrollLine[] = (await listPayrollRows(tx, page)).map((row) => ({
+    ...row,
+    carriedMinutes: null,
+    carriedFrom: null,
+  }));
+  const employeeIds = [...new Set(lines.map((line) => line.employeeId))];
+  if (employeeIds.length === 0) return lines;
+  const org = context.caller.membership.organization;
+  const targets = await listCarriedTargets(tx, {
+    orgId: org.id,
+    employeeIds,
+    from: filter.from,
+    to: filter.to,
+  });
+  const done = new Set<string>();
+  for (const target of targets) {
+    const period = periods.find((p) => p.start <= target.carriedTo && target.carriedTo <= p.end);
+    const key = `${target.employeeId}|${period?.start}`;
+    if (!period || done.has(key)) continue;
+    done.add(key);
+    const carried = await computeCarried(tx, org, target.employeeId, period, context.now);
+    const from = [
+      ...new Set(
+        carried.items.flatMap((item) =>
+          item.from ? [`${item.from.periodStart}…${item.from.periodEnd}`] : [],
+        ),
+      ),
+    ];
+    if (from.length === 0) continue;
+    let line = lines.find((l) => l.employeeId === target.employeeId && l.periodStart === period.start);
+    if (!line) {
+      const model = lines.find((l) => l.employeeId === target.employeeId)!;
+      line = {
+        ...model,
+        periodStart: period.start,
+        periodEnd: period.end,
+        workedMinutes: 0,
+        regularMinutes: 0,
+        overtimeMinutes: 0,
+        overtime: [],
+        paidBreakMinutes: 0,
+        unpaidBreakMinutes: 0,
+        paidLeaveMinutes: 0,
+        unpaidLeaveMinutes: 0,
+      };
+      lines.push(line);
+    }
+    const delta = carried.totals;
+    const sum = combineCarried(
+      {
+        workedMinutes: line.workedMinutes,
+        regularMinutes: line.regularMinutes ?? 0,
+        overtimeMinutes: line.overtimeMinutes ?? 0,
+        overtime: line.overtime,
+        paidBreakMinutes: line.paidBreakMinutes ?? 0,
+        unpaidBreakMinutes: line.unpaidBreakMinutes ?? 0,
+        leaveMinutes: (line.paidLeaveMinutes ?? 0) + (line.unpaidLeaveMinutes ?? 0),
+        paidLeaveMinutes: line.paidLeaveMinutes ?? 0,
+      },
+      delta,
+    );
+    Object.assign(line, {
+      ...sum,
+      unpaidLeaveMinutes: sum.leaveMinutes - sum.paidLeaveMinutes,
+      carriedMinutes: delta.workedMinutes,
+      carriedFrom: from.join('; '),
+    });
+    delete (line as Partial<typeof sum>).leaveMinutes;
+  }
+  const order = new Map(employeeIds.map((id, index) => [id, index]));
+  return lines.sort(
+    (a, b) => order.get(a.employeeId)! - order.get(b.employeeId)! || (a.periodStart < b.periodStart ? -1 : 1),
+  );
 }
 
 function periodsFor(caller: ReportCaller, query: TPayrollExportQuery) {
@@ -209,18 +342,19 @@ function periodsFor(caller: ReportCaller, query: TPayrollExportQuery) {
   }));
 }
 
-/** One row per employee per timesheet period (or per range): regular, overtime by multiplier, breaks, leave. */
+/**
+ * One row per employee per timesheet period (or per range): regular, overtime by multiplier, breaks,
+ * leave, and what corrections carried from locked periods add (included, and named).
+ */
 export async function exportPayroll(context: ExportContext, query: TPayrollExportQuery): Promise<ExportFile> {
   const { caller, runScoped } = context;
   const periods = periodsFor(caller, query);
   const read = (filter: ReportFilter, afterEmployee?: { code: string; id: string }) =>
-    runScoped((tx) =>
-      listPayrollRows(tx, { ...filter, periods, afterEmployee, limit: PAYROLL_PAGE_EMPLOYEES }),
-    );
+    runScoped((tx) => readPayrollPage(tx, context, filter, periods, afterEmployee));
   const { filter, multipliers, first } = await runScoped(async (tx) => {
     const filter = await resolveReportFilter(tx, caller, query, 'reports.export');
-    const multipliers = await listOvertimeMultipliers(tx, filter);
-    const first = await listPayrollRows(tx, { ...filter, periods, limit: PAYROLL_PAGE_EMPLOYEES });
+    const multipliers = isEntryFilter(filter) ? [] : await listOvertimeMultipliers(tx, filter);
+    const first = await readPayrollPage(tx, context, filter, periods);
     return { filter, multipliers, first };
   });
   const columns: Column[] = [
@@ -237,8 +371,10 @@ export async function exportPayroll(context: ExportContext, query: TPayrollExpor
     { header: 'Unpaid break hours', type: 'hours' },
     { header: 'Paid leave hours', type: 'hours' },
     { header: 'Unpaid leave hours', type: 'hours' },
+    { header: 'Carried hours', type: 'hours' },
+    { header: 'Carried from', type: 'text', width: 26 },
   ];
-  const toCells = (row: PayrollRow): Cell[] => {
+  const toCells = (row: PayrollLine): Cell[] => {
     const tiers = new Map(row.overtime.map((tier) => [tier.multiplier, tier.minutes]));
     return [
       row.employeeCode,
@@ -254,6 +390,8 @@ export async function exportPayroll(context: ExportContext, query: TPayrollExpor
       row.unpaidBreakMinutes,
       row.paidLeaveMinutes,
       row.unpaidLeaveMinutes,
+      row.carriedMinutes,
+      row.carriedFrom,
     ];
   };
   // Pages are by employee: a page holds every period of PAYROLL_PAGE_EMPLOYEES employees.
@@ -286,6 +424,8 @@ export async function exportPunchLog(
       startAt: bounds.start,
       endAt: bounds.end,
       timeZone,
+      // An entry's work date can be a day off its punches' local dates (overnight, zones).
+      entryDates: { from: addDays(query.from, -1), to: addDays(query.to, 1) },
       after,
       limit: PUNCH_LOG_PAGE_ROWS,
     });

@@ -173,6 +173,24 @@ export async function projectEmployee(
   return prepared ? projectEmployeeDays(prepared.input) : undefined;
 }
 
+/**
+ * What `projectEmployee` would project, before projecting it: the caller may change the events or
+ * the locked periods (the timesheets' carried-correction figures project a locked period with and
+ * without them). Undefined when the employee does not exist in the org.
+ */
+export async function loadEmployeeProjectionInput(
+  db: Database,
+  params: RecomputeEmployeeParams,
+): Promise<ProjectionInput | undefined> {
+  const [prepared] = await loadProjectionInputs(db, {
+    orgId: params.orgId,
+    ranges: [{ employeeId: params.employeeId, fromDate: params.fromDate, toDate: params.toDate }],
+    asOf: toIso(params.asOf),
+    wholeWeeks: false,
+  });
+  return prepared?.input;
+}
+
 interface PreparedInput {
   input: ProjectionInput;
   subject: ProjectionSubjectRow;

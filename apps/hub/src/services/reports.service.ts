@@ -18,6 +18,9 @@ import {
   findSite,
   hasProject,
   countEntryEmployees,
+  findTask,
+  isEntryFilter,
+  listTaskSubtreeIds,
   listAttendanceTotals,
   listDayTotals,
   listDepartmentSubtreeIds,
@@ -45,12 +48,14 @@ interface FilterInput {
   siteId?: string | undefined;
   employeeId?: string | undefined;
   projectId?: string | undefined;
+  taskId?: string | undefined;
 }
 
 /**
- * The caller's scope plus the filters, checked: a department, site or project that is not this
- * org's is a validation error (another org's ids fail exactly like unknown ids); an employee outside
- * the caller's scope is 404, as everywhere time is read.
+ * The caller's scope plus the filters, checked: a department, site, project or task that is not this
+ * org's, or a task of another project than `projectId`, is a validation error (another org's ids fail
+ * exactly like unknown ids); an employee outside the caller's scope is 404, as everywhere time is
+ * read. A task filter covers the task and its subtasks.
  */
 export async function resolveReportFilter(
   tx: Database,
@@ -70,6 +75,12 @@ export async function resolveReportFilter(
     issues.push({ path: 'siteId', message: 'No such site' });
   if (input.projectId && !(await hasProject(tx, { orgId, projectId: input.projectId })))
     issues.push({ path: 'projectId', message: 'No such project' });
+  if (input.taskId) {
+    const task = await findTask(tx, { orgId, taskId: input.taskId, includeDeleted: true });
+    if (!task) issues.push({ path: 'taskId', message: 'No such task' });
+    else if (input.projectId && task.projectId !== input.projectId)
+      issues.push({ path: 'taskId', message: 'This task belongs to another project' });
+  }
   if (issues.length > 0)
     throw new AppError('VALIDATION_FAILED', { message: 'Some filters do not exist', issues });
   if (input.employeeId) {
@@ -88,6 +99,8 @@ export async function resolveReportFilter(
     siteId: input.siteId,
     employeeId: input.employeeId,
     employeeIds: scopeEmployeeFilter(scope),
+    projectId: input.projectId,
+    taskIds: input.taskId ? await listTaskSubtreeIds(tx, { orgId, taskId: input.taskId }) : undefined,
   };
 }
 
@@ -137,8 +150,8 @@ export async function getHoursReport(
 ): Promise<THoursReport> {
   const filter = await resolveReportFilter(tx, caller, query, 'reports.read');
   const { from, to, groupBy } = query;
-  if (groupBy === 'project' || groupBy === 'task' || query.projectId) {
-    const entryFilter = { ...filter, projectId: query.projectId };
+  if (groupBy === 'project' || groupBy === 'task' || isEntryFilter(filter)) {
+    const entryFilter = filter;
     const rows = await listEntryTotals(tx, { ...entryFilter, groupBy });
     // Distinct over all groups: someone on two projects counts once in the total.
     const employeeCount =

@@ -6,7 +6,7 @@
  * (`late_event_in_locked_period`), never applied, until an admin unlocks it.
  */
 import { AppError } from '@clockface/core';
-import type { TPermission } from '@clockface/contracts/api';
+import type { TCarriedTotals, TPermission } from '@clockface/contracts/api';
 import type { Database } from '@clockface/db-hub';
 import {
   enqueueProjection,
@@ -15,7 +15,6 @@ import {
   findSite,
   findTimesheet,
   listAuditEntries,
-  listCarriedCorrections,
   listEmployeeTimesheets,
   listPeriodTimesheets,
   listPeriodTimesheetsForUpdate,
@@ -41,8 +40,14 @@ import {
 } from '@clockface/timekeeping';
 import type { ActorContext, HubDeps } from '../deps';
 import type { OrgMembership } from '../env';
-import { toAdjustment } from './adjustments.service';
 import { recordAudit } from './audit.service';
+import {
+  combineCarried,
+  computeCarried,
+  computeCarriedForEmployees,
+  toCarriedAdjustment,
+  ZERO_CARRIED,
+} from './carried-corrections';
 import { recomputeEmployee, recomputeEmployees } from './projection.service';
 import { assertEmployeeInScope, resolveEmployeeScope, scopeEmployeeFilter } from './visibility.service';
 
@@ -100,9 +105,31 @@ const EMPTY_TOTALS: WorkDayTotals = {
   exceptionCount: 0,
 };
 
-/** Locked timesheets report what they were locked with; everything else the live projection. */
-const shownTotals = (status: TimesheetStatus, lockedTotals: unknown, projected: WorkDayTotals) =>
-  status === 'locked' && lockedTotals ? { ...EMPTY_TOTALS, ...(lockedTotals as WorkDayTotals) } : projected;
+/** `locked_totals` as stored: the totals at lock time, carried corrections included and also kept apart. */
+type LockedTotals = WorkDayTotals & { carried?: TCarriedTotals };
+
+/**
+ * Locked timesheets report what they were locked with; everything else the live projection of the
+ * period's days plus what corrections carried from locked periods add (`carriedTotals`).
+ */
+function shownTotals(
+  status: TimesheetStatus,
+  lockedTotals: unknown,
+  projected: WorkDayTotals,
+  carried: TCarriedTotals,
+): { totals: WorkDayTotals; carriedTotals: TCarriedTotals } {
+  if (status === 'locked' && lockedTotals) {
+    const { carried: lockedCarried, ...totals } = lockedTotals as LockedTotals;
+    return { totals: { ...EMPTY_TOTALS, ...totals }, carriedTotals: lockedCarried ?? ZERO_CARRIED };
+  }
+  return { totals: combineCarried(projected, carried), carriedTotals: carried };
+}
+
+/** What a lock stores: the period's work days plus the corrections carried into it, kept apart too. */
+const toLockedTotals = (workDays: WorkDayTotals, carried: TCarriedTotals): LockedTotals => ({
+  ...combineCarried(workDays, carried),
+  carried,
+});
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 
@@ -129,7 +156,7 @@ interface Caller {
 
 export async function listTimesheetsForPeriod(
   tx: Database,
-  caller: Caller,
+  caller: Caller & { now: Date },
   query: {
     periodStart: string;
     limit: number;
@@ -152,6 +179,13 @@ export async function listTimesheetsForPeriod(
     after: decodeCursor(query.cursor),
   });
   const items = rows.slice(0, query.limit);
+  const carried = await computeCarriedForEmployees(
+    tx,
+    org,
+    items.filter((row) => row.status !== 'locked').map((row) => row.employeeId),
+    period,
+    caller.now,
+  );
   return {
     items: items.map((row) => ({
       id: row.timesheetId,
@@ -161,7 +195,12 @@ export async function listTimesheetsForPeriod(
       periodStart: period.start,
       periodEnd: period.end,
       status: row.status,
-      totals: shownTotals(row.status, row.lockedTotals, row.totals),
+      ...shownTotals(
+        row.status,
+        row.lockedTotals,
+        row.totals,
+        carried.get(row.employeeId)?.totals ?? ZERO_CARRIED,
+      ),
       lateEventCount: row.lateEventCount,
       submittedAt: iso(row.submittedAt),
       approvedAt: iso(row.approvedAt),
@@ -195,6 +234,7 @@ function toSummary(
   period: TimesheetPeriod,
   timesheet: TimesheetRow | undefined,
   projected: WorkDayTotals,
+  carried: TCarriedTotals,
   lateEventCount: number,
 ) {
   const status = timesheet?.status ?? 'open';
@@ -206,7 +246,7 @@ function toSummary(
     periodStart: period.start,
     periodEnd: period.end,
     status,
-    totals: shownTotals(status, timesheet?.lockedTotals, projected),
+    ...shownTotals(status, timesheet?.lockedTotals, projected, carried),
     lateEventCount,
     submittedAt: iso(timesheet?.submittedAt ?? null),
     approvedAt: iso(timesheet?.approvedAt ?? null),
@@ -219,6 +259,7 @@ export async function getEmployeeTimesheet(
   caller: Caller,
   employeeId: string,
   periodStart: string,
+  now: Date = new Date(),
 ) {
   const org = caller.membership.organization;
   const { employee } = await getScopedEmployee(tx, caller, employeeId, 'time.read');
@@ -230,7 +271,7 @@ export async function getEmployeeTimesheet(
     await listTimesheetWorkDays(tx, range),
     await listTimesheetEntries(tx, range),
     await listTimesheetExceptions(tx, range),
-    await listCarriedCorrections(tx, { orgId: org.id, employeeId, periodStart: period.start }),
+    await computeCarried(tx, org, employeeId, period, now),
   ];
   const history = timesheet
     ? (
@@ -256,6 +297,7 @@ export async function getEmployeeTimesheet(
       period,
       timesheet,
       projected,
+      carried.totals,
       exceptions.filter((exception) => exception.code === 'late_event_in_locked_period').length,
     ),
     projectedTotals: projected,
@@ -297,7 +339,7 @@ export async function getEmployeeTimesheet(
       entryId: exception.entryId,
       eventIds: exception.eventIds,
     })),
-    carriedAdjustments: carried.map(toAdjustment),
+    carriedAdjustments: carried.items.map(toCarriedAdjustment),
     history,
   };
 }
@@ -394,7 +436,12 @@ export async function transitionTimesheet(
       from: period.start,
       to: period.end,
     });
-    Object.assign(changes, { lockedAt: now, lockedByUserId: actor.actorUserId, lockedTotals: totals });
+    const carried = await computeCarried(tx, org, employee.id, period, now);
+    Object.assign(changes, {
+      lockedAt: now,
+      lockedByUserId: actor.actorUserId,
+      lockedTotals: toLockedTotals(totals, carried.totals),
+    });
   }
   if (params.transition === 'reopen' || params.transition === 'unlock') {
     Object.assign(changes, {
@@ -432,7 +479,7 @@ export async function transitionTimesheet(
       ...(after.lockedTotals ? { lockedTotals: after.lockedTotals } : {}),
     },
   });
-  return getEmployeeTimesheet(tx, caller, employee.id, period.start);
+  return getEmployeeTimesheet(tx, caller, employee.id, period.start, now);
 }
 
 /** Timesheets of an employee overlapping `from`…`to`, by status, for the correction rules. */
@@ -519,13 +566,23 @@ export async function lockPeriod(
       });
     }
   }
+  const carried = await computeCarriedForEmployees(
+    tx,
+    org,
+    approved.map((sheet) => sheet.employeeId),
+    period,
+    now,
+  );
   for (const sheet of approved) {
-    const lockedTotals = await sumWorkDays(tx, {
-      orgId: org.id,
-      employeeId: sheet.employeeId,
-      from: period.start,
-      to: period.end,
-    });
+    const lockedTotals = toLockedTotals(
+      await sumWorkDays(tx, {
+        orgId: org.id,
+        employeeId: sheet.employeeId,
+        from: period.start,
+        to: period.end,
+      }),
+      carried.get(sheet.employeeId)?.totals ?? ZERO_CARRIED,
+    );
     const after = await updateTimesheet(tx, {
       orgId: org.id,
       timesheetId: sheet.id,

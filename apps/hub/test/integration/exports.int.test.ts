@@ -149,6 +149,8 @@ describe('payroll export', () => {
       'Unpaid break hours',
       'Paid leave hours',
       'Unpaid leave hours',
+      'Carried hours',
+      'Carried from',
     ]);
     expect(rows).toEqual([
       [
@@ -166,6 +168,8 @@ describe('payroll export', () => {
         '0.50',
         '0.00',
         '0.00',
+        '',
+        '',
       ],
       [
         'A1',
@@ -182,6 +186,8 @@ describe('payroll export', () => {
         '0.00',
         '0.00',
         '0.00',
+        '',
+        '',
       ],
       // The formula-looking name is written as text behind a quote (OWASP CSV injection).
       [
@@ -199,6 +205,8 @@ describe('payroll export', () => {
         '0.00',
         '0.00',
         '0.00',
+        '',
+        '',
       ],
     ]);
   });

@@ -38,10 +38,21 @@ const reportFilterFields = {
 
 export const HOURS_GROUPS = ['employee', 'department', 'site', 'project', 'task'] as const;
 
+/** Project and task filters: figures then come from time entries (see each route). */
+const entryFilterFields = {
+  projectId: ZUuid.optional().meta({
+    description: 'Only time entries on this project (an unknown or another org’s project: 422)',
+  }),
+  taskId: ZUuid.optional().meta({
+    description:
+      'Only time entries on this task or its subtasks (unknown, another org’s, or not of `projectId`: 422)',
+  }),
+};
+
 export const ZHoursReportQuery = withDateRange(
   z.object({
     ...reportFilterFields,
-    projectId: ZUuid.optional().meta({ description: 'Only time entries on this project' }),
+    ...entryFilterFields,
     groupBy: z.enum(HOURS_GROUPS).default('employee'),
   }),
 );
@@ -91,7 +102,7 @@ export const ZHoursReport = z
     id: 'HoursReport',
     description:
       'Grouped by employee, department or site the figures come from projected work days. Grouped by ' +
-      'project or task, or filtered by project, they come from time entries (entry time less overlaps and ' +
+      'project or task, or filtered by project or task, they come from time entries (entry time less overlaps and ' +
       'recorded breaks) and the day-level columns are null.',
   });
 export type THoursReport = z.infer<typeof ZHoursReport>;
@@ -172,6 +183,7 @@ export const EXPORT_FORMATS = ['csv', 'xlsx'] as const;
 export const ZPayrollExportQuery = withDateRange(
   z.object({
     ...reportFilterFields,
+    ...entryFilterFields,
     format: z.enum(EXPORT_FORMATS).default('csv'),
     period: z.enum(['timesheet', 'range']).default('timesheet').meta({
       description:
@@ -182,6 +194,6 @@ export const ZPayrollExportQuery = withDateRange(
 export type TPayrollExportQuery = z.infer<typeof ZPayrollExportQuery>;
 
 export const ZPunchLogExportQuery = withDateRange(
-  z.object({ ...reportFilterFields, format: z.enum(EXPORT_FORMATS).default('csv') }),
+  z.object({ ...reportFilterFields, ...entryFilterFields, format: z.enum(EXPORT_FORMATS).default('csv') }),
 );
 export type TPunchLogExportQuery = z.infer<typeof ZPunchLogExportQuery>;

@@ -25,6 +25,24 @@ export const ZTimesheetTotals = z
   .meta({ id: 'TimesheetTotals' });
 export type TTimesheetTotals = z.infer<typeof ZTimesheetTotals>;
 
+/**
+ * What corrections carried from locked periods add to a timesheet (negative when they take time
+ * away): the locked period's totals with them minus without them, as the projection computes it.
+ */
+export const ZCarriedTotals = z
+  .object({
+    workedMinutes: z.number().int(),
+    regularMinutes: z.number().int(),
+    overtimeMinutes: z.number().int(),
+    overtime: z.array(z.object({ multiplier: z.number(), minutes: z.number().int() })),
+    paidBreakMinutes: z.number().int(),
+    unpaidBreakMinutes: z.number().int(),
+    leaveMinutes: z.number().int(),
+    paidLeaveMinutes: z.number().int(),
+  })
+  .meta({ id: 'CarriedTotals' });
+export type TCarriedTotals = z.infer<typeof ZCarriedTotals>;
+
 export const ZTimesheetSummary = z
   .object({
     /** Null until the timesheet is first acted on (it is created on demand). */
@@ -35,8 +53,13 @@ export const ZTimesheetSummary = z
     periodStart: ZPlainDate,
     periodEnd: ZPlainDate,
     status: z.enum(TIMESHEET_STATUSES),
-    /** Locked timesheets: the totals at lock time. Otherwise the current projection. */
+    /**
+     * Locked timesheets: the totals at lock time. Otherwise the current projection plus
+     * `carriedTotals` (corrections carried here from locked periods).
+     */
     totals: ZTimesheetTotals,
+    /** The part of `totals` that corrections carried from locked periods make (zero when none). */
+    carriedTotals: ZCarriedTotals,
     /**
      * Events that arrived after the lock and were held back (`late_event_in_locked_period`): they
      * need a carried correction or an unlock. Always 0 for timesheets that are not locked.
@@ -99,12 +122,24 @@ export const ZTimesheetHistoryItem = z
   .meta({ id: 'TimesheetHistoryItem' });
 
 export const ZTimesheet = ZTimesheetSummary.extend({
-  /** The current projection's totals (differs from `totals` when a locked period received late events). */
+  /**
+   * The current projection of this period's own days: `totals` = `projectedTotals` + `carriedTotals`
+   * (a locked timesheet shows what was locked, whatever arrived later).
+   */
   projectedTotals: ZTimesheetTotals,
   days: z.array(ZTimesheetDay),
   exceptions: z.array(ZTimesheetException),
-  /** Corrections for earlier, locked periods carried into this one (flagged `moved_from_locked_period`). */
-  carriedAdjustments: z.array(ZAdjustment),
+  /**
+   * Corrections for earlier, locked periods carried into this one (flagged `moved_from_locked_period`),
+   * each with the period it corrects and what it adds here. `carriedFrom`/`carriedDelta` are null when
+   * that period has been unlocked since: the correction then applies there and counts there.
+   */
+  carriedAdjustments: z.array(
+    ZAdjustment.extend({
+      carriedFrom: z.object({ periodStart: ZPlainDate, periodEnd: ZPlainDate }).nullable(),
+      carriedDelta: ZCarriedTotals.nullable(),
+    }),
+  ),
   history: z.array(ZTimesheetHistoryItem),
 }).meta({ id: 'Timesheet' });
 export type TTimesheet = z.infer<typeof ZTimesheet>;

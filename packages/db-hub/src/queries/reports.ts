@@ -20,6 +20,22 @@ export interface ReportFilter {
   siteId?: string | undefined;
   employeeId?: string | undefined;
   employeeIds: string[] | null;
+  /** Only time on this project (reports and exports then read time entries, not work days). */
+  projectId?: string | undefined;
+  /** Only time on these tasks: a task and its subtasks, already expanded. */
+  taskIds?: string[] | undefined;
+}
+
+/** Whether a filter narrows to a project or task (figures then come from time entries). */
+export const isEntryFilter = (filter: ReportFilter) =>
+  filter.projectId !== undefined || filter.taskIds !== undefined;
+
+/** The project and task conditions on a time_entries alias `te` (empty without those filters). */
+function entryConditions(filter: ReportFilter): SQL {
+  const parts: SQL[] = [];
+  if (filter.projectId) parts.push(sql`and te.project_id = ${filter.projectId}`);
+  if (filter.taskIds) parts.push(sql`and te.task_id = any(${uuidArray(filter.taskIds)})`);
+  return sql.join(parts, sql` `);
 }
 
 /** A uuid[] parameter; ids are validated uuids (zod or the database), so no quoting is needed. */
@@ -162,17 +178,13 @@ export async function listDayTotals(
 }
 
 /** Distinct employees with a time entry in the range (on the project, when one is given). */
-export async function countEntryEmployees(
-  db: Database,
-  params: ReportFilter & { projectId?: string | undefined },
-): Promise<number> {
+export async function countEntryEmployees(db: Database, params: ReportFilter): Promise<number> {
   const result = await db.execute(
     sql`select count(distinct te.employee_id)::float8 as count
           from time_entries te
           join work_days wd
             on wd.org_id = te.org_id and wd.employee_id = te.employee_id and wd.work_date = te.work_date
-         where ${workDayConditions(params)}
-           ${params.projectId ? sql`and te.project_id = ${params.projectId}` : sql``}`,
+         where ${workDayConditions(params)} ${entryConditions(params)}`,
   );
   return rowsOf<{ count: number }>(result)[0]?.count ?? 0;
 }
@@ -200,7 +212,7 @@ const ENTRY_GROUP_KEYS: Record<ReportGroup, SQL> = {
  */
 export async function listEntryTotals(
   db: Database,
-  params: ReportFilter & { groupBy: ReportGroup; projectId?: string | undefined },
+  params: ReportFilter & { groupBy: ReportGroup },
 ): Promise<EntryTotalsRow[]> {
   const label = groupLabels(params.orgId, params.groupBy);
   const result = await db.execute(sql`
@@ -214,7 +226,7 @@ export async function listEntryTotals(
        where ${workDayConditions(params)}
          and te.org_id = ${params.orgId}
          and te.work_date between ${params.from}::date and ${params.to}::date
-         ${params.projectId ? sql`and te.project_id = ${params.projectId}` : sql``}
+         ${entryConditions(params)}
        group by 1
     )
     select t.group_id as "groupId", ${label.name} as "groupName", ${label.code} as "groupCode",
@@ -409,6 +421,84 @@ export async function listPayrollRows(
   return rowsOf<PayrollRow>(result).map((row) => ({ ...row, overtime: parseJson(row.overtime) }));
 }
 
+/**
+ * The payroll rows of a project or task filter: per employee per period, the worked minutes of their
+ * time entries on it (gross less overlaps and recorded breaks, as the hours report counts them). Day
+ * level figures (regular, overtime, breaks, leave) are not known per project: they are null.
+ */
+export async function listEntryPayrollRows(
+  db: Database,
+  params: ReportFilter & {
+    periods: { start: string; end: string }[];
+    afterEmployee?: { code: string; id: string } | undefined;
+    limit: number;
+  },
+): Promise<EntryPayrollRow[]> {
+  const starts = `{${params.periods.map((period) => period.start).join(',')}}`;
+  const ends = `{${params.periods.map((period) => period.end).join(',')}}`;
+  const after = params.afterEmployee;
+  const entries = sql`time_entries te
+        join work_days wd
+          on wd.org_id = te.org_id and wd.employee_id = te.employee_id and wd.work_date = te.work_date`;
+  const onEntries = sql`${workDayConditions(params)} and te.org_id = ${params.orgId}
+         and te.work_date between ${params.from}::date and ${params.to}::date ${entryConditions(params)}`;
+  const result = await db.execute(sql`
+    with page as (
+      select e.id, e.code, e.name, e.department_id
+        from employees e
+       where e.org_id = ${params.orgId}
+         ${after ? sql`and (e.code, e.id) > (${after.code}, ${after.id}::uuid)` : sql``}
+         and exists (select 1 from ${entries} where ${onEntries} and te.employee_id = e.id)
+       order by e.code, e.id
+       limit ${params.limit}
+    ),
+    periods as (
+      select p.period_start, p.period_end
+        from unnest(${starts}::date[], ${ends}::date[]) as p(period_start, period_end)
+    ),
+    t as (
+      select te.employee_id, periods.period_start, periods.period_end,
+             sum(greatest(te.gross_minutes - te.overlap_minutes - te.break_minutes, 0))::float8 as worked
+        from ${entries}
+        join periods on te.work_date between periods.period_start and periods.period_end
+       where ${onEntries} and te.employee_id in (select id from page)
+       group by 1, 2, 3
+    )
+    select page.id as "employeeId", page.code as "employeeCode", page.name as "employeeName",
+           (select d.name from departments d where d.org_id = ${params.orgId} and d.id = page.department_id)
+             as "departmentName",
+           t.period_start::text as "periodStart", t.period_end::text as "periodEnd", t.worked as "workedMinutes"
+      from t join page on page.id = t.employee_id
+     order by page.code, page.id, t.period_start`);
+  return rowsOf<EntryPayrollRow>(result);
+}
+
+export type EntryPayrollRow = Pick<
+  PayrollRow,
+  | 'employeeId'
+  | 'employeeCode'
+  | 'employeeName'
+  | 'departmentName'
+  | 'periodStart'
+  | 'periodEnd'
+  | 'workedMinutes'
+>;
+
+/** A task and every task below it (deleted ones included: their time is still reportable). */
+export async function listTaskSubtreeIds(
+  db: Database,
+  params: { orgId: string; taskId: string },
+): Promise<string[]> {
+  const result = await db.execute(sql`
+    with recursive tree as (
+      select id from tasks where org_id = ${params.orgId} and id = ${params.taskId}
+      union
+      select t.id from tasks t join tree on t.parent_id = tree.id where t.org_id = ${params.orgId}
+    )
+    select id from tree`);
+  return rowsOf<{ id: string }>(result).map((row) => row.id);
+}
+
 /** The overtime multipliers that occur in a range: the payroll export's columns, known before its first row. */
 export async function listOvertimeMultipliers(db: Database, params: ReportFilter): Promise<number[]> {
   const result = await db.execute(sql`
@@ -452,6 +542,8 @@ export async function listPunchLog(
     startAt: string;
     endAt: string;
     timeZone: string;
+    /** With a project or task filter: the work dates whose entries decide which punches belong to it. */
+    entryDates?: { from: string; to: string } | undefined;
     after?: { at: string; id: string } | undefined;
     limit: number;
   },
@@ -474,8 +566,25 @@ export async function listPunchLog(
   const adjustedAt = sql`coalesce(ad.occurred_at, ad.start_at, ad.effective_at)`;
   const local = (column: SQL) =>
     sql`to_char(${column} at time zone ${params.timeZone}, 'YYYY-MM-DD HH24:MI:SS')`;
+  // A project or task filter keeps the punches and corrections its time entries are made of (a
+  // clock-out carries no project), the punches and manual entries recorded on it, and corrections
+  // of those.
+  const dates = params.entryDates ?? { from: '1900-01-01', to: '1900-01-01' };
+  const onProject = (projectColumn: SQL, taskColumn: SQL) =>
+    sql.join(
+      [
+        params.projectId ? sql`${projectColumn} = ${params.projectId}` : sql`true`,
+        params.taskIds ? sql`${taskColumn} = any(${uuidArray(params.taskIds)})` : sql`true`,
+      ],
+      sql` and `,
+    );
+  const isFiltered = params.projectId !== undefined || params.taskIds !== undefined;
+  const projectEvents = sql`(select unnest(te.id || te.event_ids)
+        from time_entries te
+       where te.org_id = ${orgId} and te.work_date between ${dates.from}::date and ${dates.to}::date
+         and ${onProject(sql`te.project_id`, sql`te.task_id`)})`;
   const result = await db.execute(sql`
-    with log as (
+    with ${isFiltered ? sql`project_events as materialized (${projectEvents}),` : sql``} log as (
       (select ev.id, 'punch' as kind, ev.employee_id, ev.type, ev.occurred_at as at,
               null::timestamptz as end_at, ev.source, ev.method, ev.device_id, ev.site_id, ev.flags,
               ev.reason, null::uuid as target_id
@@ -485,6 +594,12 @@ export async function listPunchLog(
           ${after ? sql`and (ev.occurred_at, ev.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
           ${params.siteId ? sql`and ev.site_id = ${params.siteId}` : sql``}
           ${people(sql`ev.employee_id`)}
+          ${
+            isFiltered
+              ? sql`and ((${onProject(sql`ev.project_id`, sql`ev.task_id`)})
+                         or ev.id in (select * from project_events))`
+              : sql``
+          }
         order by ev.occurred_at, ev.id
         limit ${limit})
       union all
@@ -496,6 +611,12 @@ export async function listPunchLog(
           ${after ? sql`and (${adjustedAt}, ad.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
           ${params.siteId ? sql`and false` : sql``}
           ${people(sql`ad.employee_id`)}
+          ${
+            isFiltered
+              ? sql`and ((${onProject(sql`ad.project_id`, sql`ad.task_id`)}) or ad.id in (select * from project_events)
+                         or ad.target_id in (select * from project_events))`
+              : sql``
+          }
         order by 5, 1
         limit ${limit})
     )

@@ -314,3 +314,34 @@ export async function listPeriodTimesheetsForUpdate(
     .orderBy(asc(timesheets.employeeId))
     .for('update');
 }
+
+/**
+ * The dates corrections were carried to (`carried_to:<date>` flags on adjustments and admin punches)
+ * within `from`…`to`, per employee (in `employeeIds`, or all when null). A carried correction counts
+ * in the period containing that date, so it still counts exactly once after the org's periods are
+ * re-cut.
+ */
+export async function listCarriedTargets(
+  db: Database,
+  params: { orgId: string; employeeIds: string[] | null; from: string; to: string },
+): Promise<{ employeeId: string; carriedTo: string }[]> {
+  if (params.employeeIds?.length === 0) return [];
+  const people = (column: SQL) =>
+    params.employeeIds ? sql`and ${column} = any(${`{${params.employeeIds.join(',')}}`}::uuid[])` : sql``;
+  const inRange = sql`f like 'carried_to:%'
+    and substr(f, 12)::date between ${params.from}::date and ${params.to}::date`;
+  const result = await db.execute(sql`
+    select distinct employee_id as "employeeId", substr(f, 12) as "carriedTo"
+      from (select ad.employee_id, unnest(ad.flags) as f
+              from time_adjustments ad
+             where ad.org_id = ${params.orgId} and cardinality(ad.flags) > 0 ${people(sql`ad.employee_id`)}
+            union all
+            select ev.employee_id, unnest(ev.flags)
+              from attendance_events ev
+             where ev.org_id = ${params.orgId} and ev.source = 'admin' and cardinality(ev.flags) > 0
+               and ev.occurred_at < ${params.to}::date + 2
+               ${people(sql`ev.employee_id`)}) flagged
+     where ${inRange}
+     order by 1, 2`);
+  return rowsOf<{ employeeId: string; carriedTo: string }>(result);
+}
