@@ -4,8 +4,9 @@
  * timesheets, zone and week start), projects each employee, and rewrites work_days, time_entries and
  * time_exceptions for exactly the requested dates in one transaction.
  *
- * Every change that affects time enqueues the employee (projection_queue; punches do it through a
- * trigger), and the projection job drains the queue with `drainProjectionQueue`. Code that changes
+ * Every change that affects time enqueues the employee (projection_queue; punches reach it through
+ * the drain's fold of newly stored punches), and the projection job drains the queue with
+ * `drainProjectionQueue`. Code that changes
  * time and wants the result at once (an approved correction) calls `recomputeEmployee` itself.
  */
 import { AppError } from '@clockface/core';
@@ -13,6 +14,7 @@ import { withOrgScope, type Database } from '@clockface/db-hub';
 import {
   claimProjections,
   completeClaimedProjections,
+  foldPunchesIntoProjectionQueue,
   listEventSpans,
   listProjectableEmployees,
   loadAdjustmentsByIds,
@@ -496,8 +498,9 @@ const DEFAULT_DRAIN_BATCH_SIZE = 50;
 const DEFAULT_DRAIN_BUDGET_MS = 50_000;
 
 /**
- * Projects queued work until the queue is empty or the time budget is spent. Each batch is one
- * transaction: claim (advisory locks, so concurrent drains split the work), project, write, and
+ * Projects queued work until the queue is empty or the time budget is spent. Each batch first folds
+ * the punches stored since the last round into the queue (`foldPunchesIntoProjectionQueue`), then is
+ * one transaction: claim (advisory locks, so concurrent drains split the work), project, write, and
  * delete the queue rows that did not change meanwhile. A crash mid-batch rolls everything back and
  * leaves the rows queued.
  */
@@ -514,6 +517,8 @@ export async function drainProjectionQueue(
       result.hasMore = true;
       return result;
     }
+    // Punches stored since the last round become queue rows first (a short transaction of its own).
+    await foldPunchesIntoProjectionQueue(db);
     const batch = await db.transaction(async (transaction) => {
       const tx = transaction as unknown as Database;
       const claimed = await claimProjections(tx, { limit: batchSize, orgId: options.orgId });

@@ -5,6 +5,7 @@
  */
 import { ManualClock, uuidv7 } from '@clockface/core';
 import { schema, withOrgScope, type Database } from '@clockface/db-hub';
+import { foldPunchesIntoProjectionQueue } from '@clockface/db-hub/queries';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drainProjectionQueue, recomputeEmployee } from '../../src/services/projection.service';
@@ -48,6 +49,8 @@ async function insertPunches(orgId: string, employeeId: string, punches: [PunchT
 }
 
 async function queueRow(orgId: string, employeeId: string) {
+  // Punches reach the queue through the drain's fold (migration 0012), which the drain runs first.
+  await foldPunchesIntoProjectionQueue(db);
   const [row] = await db
     .select()
     .from(schema.projectionQueue)

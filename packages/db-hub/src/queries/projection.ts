@@ -448,9 +448,15 @@ export async function listProjectableEmployees(
   return rowsOf(result);
 }
 
-/** Whether any projection is queued, in any org (the job's poll; owner role). */
+/**
+ * Whether any projection is queued, in any org, or punches wait to be folded into the queue
+ * (`foldPunchesIntoProjectionQueue`): the job's poll; owner role.
+ */
 export async function hasQueuedProjections(db: Database): Promise<boolean> {
-  const result = await db.execute(sql`select exists (select 1 from projection_queue) as "hasWork"`);
+  const result = await db.execute(sql`
+    select exists (select 1 from projection_queue)
+        or exists (select 1 from projection_fold_watermark w
+                     join attendance_events e on e.ingest_xid >= w.folded_below) as "hasWork"`);
   return rowsOf<{ hasWork: boolean }>(result)[0]?.hasWork === true;
 }
 
