@@ -203,6 +203,10 @@ export interface BackgroundFaceRecognizer extends Recognizer {
  * Starts the engine without blocking the caller: sync and PIN punches run while the models load
  * (seconds on a busy CPU, every agent start). Frames wait for the engine; if it cannot start
  * (model files missing, worker failed), frames are read but not matched.
+ *
+ * When the hub's settings name another model (the org switched its embedder), the next frame
+ * starts an engine for that model and the old one is closed: from then on only templates of the
+ * new model id are compared, without an agent restart.
  */
 export function startFaceRecognizerInBackground(options: {
   store: AgentStore;
@@ -210,25 +214,54 @@ export function startFaceRecognizerInBackground(options: {
   onStarted?: (recognizer: FaceRecognizer) => void;
   onFailed?: (error: unknown) => void;
 }): BackgroundFaceRecognizer {
-  const modelId = expectedModelId(options.settings());
   const tally = { matched: 0, unknown: 0, noFace: 0 };
+  let modelId = expectedModelId(options.settings());
   let started: FaceRecognizer | undefined;
-  const ready = startFaceRecognizer(options).then(
-    (recognizer) => {
-      started = recognizer;
-      options.onStarted?.(recognizer);
-      return recognizer;
-    },
-    (error: unknown) => {
-      options.onFailed?.(error);
-      return undefined;
-    },
-  );
+  let isClosed = false;
+
+  function start(): Promise<FaceRecognizer | undefined> {
+    return startFaceRecognizer(options).then(
+      (recognizer) => {
+        if (isClosed) {
+          void recognizer.close();
+          return undefined;
+        }
+        started = recognizer;
+        options.onStarted?.(recognizer);
+        return recognizer;
+      },
+      (error: unknown) => {
+        options.onFailed?.(error);
+        return undefined;
+      },
+    );
+  }
+
+  let ready = start();
+
+  /** A model change in the settings: the old engine goes, the new one starts (frames wait for it). */
+  function followModelChange(): void {
+    const wanted = expectedModelId(options.settings());
+    if (wanted === modelId) return;
+    modelId = wanted;
+    const previous = ready;
+    started = undefined;
+    ready = previous.then(async (recognizer) => {
+      await recognizer?.close();
+      return start();
+    });
+  }
+
   return {
-    modelId,
-    ready,
+    get modelId() {
+      return modelId;
+    },
+    get ready() {
+      return ready;
+    },
     tally,
     async recognize(frame: Frame): Promise<RecognitionResult> {
+      followModelChange();
       const recognizer = await ready;
       if (!recognizer) {
         tally.noFace += 1;
@@ -245,6 +278,7 @@ export function startFaceRecognizerInBackground(options: {
       started?.wipe();
     },
     async close(): Promise<void> {
+      isClosed = true;
       await (await ready)?.close();
     },
   };
