@@ -13,7 +13,13 @@ export type AgentKeyPlan =
   | { mode: 'file'; keyFile: string; warning: string };
 
 export type ToAgentMessage =
-  | { type: 'start'; dataDir: string; key: AgentKeyPlan }
+  | {
+      type: 'start';
+      dataDir: string;
+      key: AgentKeyPlan;
+      /** false: a keypad-only kiosk (and tests): the face engine is not started. Default true. */
+      faceRecognition?: boolean;
+    }
   | { type: 'frame'; data: Uint8Array; mimeType: 'image/jpeg' | 'image/png'; capturedAt: number }
   | { type: 'spare-key'; spare: SpareKey }
   /** Stop taking frames, let a punch being written commit, stop sync, close the store, exit 0. */
