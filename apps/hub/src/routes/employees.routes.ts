@@ -2,6 +2,7 @@ import {
   ZCreateEmployeeBody,
   ZEmployee,
   ZEmployeeListQuery,
+  ZRehireEmployeeBody,
   ZTerminateEmployeeBody,
   ZUpdateEmployeeBody,
   pageOf,
@@ -117,7 +118,30 @@ export function employeeRoutes(deps: HubDeps) {
       const { terminationDate } = c.req.valid('json');
       return c.json(
         await c.var.orgScope((tx) =>
-          employees.terminateOrgEmployee(tx, actorContext(c), orgId, employeeId, terminationDate),
+          employees.terminateOrgEmployee(deps, tx, actorContext(c), orgId, employeeId, terminationDate),
+        ),
+        200,
+      );
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/orgs/{orgId}/employees/{employeeId}/rehire',
+      tags,
+      summary: 'Take a terminated employee back (schedules and memberships ended at termination stay ended)',
+      security,
+      middleware: [withPermission('employees.write')] as const,
+      request: { params: ZEmployeeParams, body: jsonBody(ZRehireEmployeeBody) },
+      responses: { 200: jsonResponse(ZEmployee, 'Rehired'), ...problems(400, 401, 403, 404, 409, 415, 422) },
+    }),
+    async (c) => {
+      const { orgId, employeeId } = c.req.valid('param');
+      const body = c.req.valid('json');
+      return c.json(
+        await c.var.orgScope((tx) =>
+          employees.rehireOrgEmployee(tx, actorContext(c), orgId, employeeId, body),
         ),
         200,
       );

@@ -3,11 +3,15 @@ import { AppError } from '@clockface/core';
 import type { Database } from '@clockface/db-hub';
 import {
   createEmployee,
+  endProjectMemberships,
+  endTeamMemberships,
   findDepartment,
   findEmployee,
   findMember,
+  findOrganization,
   findSite,
   listEmployees,
+  lockEmployee,
   touchFaceTemplates,
   updateEmployee,
   type EmployeeChanges,
@@ -17,6 +21,8 @@ import type { ActorContext, HubDeps } from '../deps';
 import { hashPassword } from '../security/passwords';
 import { recordAudit } from './audit.service';
 import { deleteTemplatesOfDepartingEmployee } from './faces.service';
+import { cancelLeaveAfterTermination } from './leave.service';
+import { endEmployeeSchedule } from './schedules.service';
 
 export function toEmployee(row: EmployeeRow) {
   return {
@@ -193,15 +199,24 @@ export async function updateOrgEmployee(
   return toEmployee(after);
 }
 
-/** Ends employment on a date: history stays, the employee drops off kiosks at their next roster sync. */
+/**
+ * Ends employment on a date, in one transaction: the employee's punches, timesheets, ledger and
+ * reports stay as they are; they drop off kiosks at the next roster sync (status, PIN and face
+ * templates gone); their schedule ends on the date (`endEmployeeSchedule`); their team and project
+ * memberships end (the rows stay, so managers keep seeing their history, but they leave member
+ * lists and allocation totals); leave after the date is cancelled (`cancelLeaveAfterTermination`).
+ * The audit entry lists everything that was ended. The employee row is locked first, so a team
+ * allocation or a second termination running at the same time waits for this one.
+ */
 export async function terminateOrgEmployee(
+  deps: HubDeps,
   tx: Database,
   actor: ActorContext,
   orgId: string,
   employeeId: string,
   terminationDate: string,
 ) {
-  const before = await findEmployee(tx, { orgId, employeeId });
+  const before = await lockEmployee(tx, { orgId, employeeId });
   if (!before) throw new AppError('NOT_FOUND', { message: 'No such employee' });
   if (before.hireDate && terminationDate < before.hireDate) {
     throw new AppError('VALIDATION_FAILED', {
@@ -209,16 +224,74 @@ export async function terminateOrgEmployee(
       issues: [{ path: 'terminationDate', message: 'Before the hire date' }],
     });
   }
+  const organization = (await findOrganization(tx, { orgId }))!;
   const after = (await updateEmployee(tx, {
     orgId,
     employeeId,
     changes: { status: 'terminated', terminationDate, pinHash: null },
   }))!;
   // Biometric data does not outlive employment (DESIGN.md): kiosks get the tombstones at their next sync.
-  await deleteTemplatesOfDepartingEmployee(tx, { orgId, employeeId, at: new Date() });
+  await deleteTemplatesOfDepartingEmployee(tx, { orgId, employeeId, at: deps.clock.now() });
+  const schedule = await endEmployeeSchedule(deps, tx, {
+    organization,
+    employeeId,
+    lastDate: terminationDate,
+  });
+  const teams = await endTeamMemberships(tx, { orgId, employeeId, endedOn: terminationDate });
+  const projects = await endProjectMemberships(tx, { orgId, employeeId, endedOn: terminationDate });
+  const cancelledLeaveRequestIds = await cancelLeaveAfterTermination(deps, tx, actor, {
+    orgId,
+    employeeId,
+    lastDate: terminationDate,
+  });
   await recordAudit(tx, actor, {
     orgId,
     action: 'employee.terminated',
+    entityType: 'employee',
+    entityId: employeeId,
+    before: toEmployee(before),
+    after: {
+      ...toEmployee(after),
+      ended: {
+        ...schedule,
+        teamIds: teams.map((member) => member.teamId),
+        projectIds: projects.map((member) => member.projectId),
+        cancelledLeaveRequestIds,
+      },
+    },
+  });
+  return toEmployee(after);
+}
+
+/**
+ * Takes a terminated employee back: active again, no termination date, optionally a new hire date.
+ * Nothing that the termination ended comes back by itself — schedules, team and project
+ * memberships, cancelled leave, the PIN and face templates are set up again on purpose.
+ */
+export async function rehireOrgEmployee(
+  tx: Database,
+  actor: ActorContext,
+  orgId: string,
+  employeeId: string,
+  input: { hireDate?: string | undefined },
+) {
+  const before = await lockEmployee(tx, { orgId, employeeId });
+  if (!before) throw new AppError('NOT_FOUND', { message: 'No such employee' });
+  if (before.status !== 'terminated') {
+    throw new AppError('CONFLICT', { message: `${before.name} is not terminated` });
+  }
+  const after = (await updateEmployee(tx, {
+    orgId,
+    employeeId,
+    changes: {
+      status: 'active',
+      terminationDate: null,
+      ...(input.hireDate !== undefined ? { hireDate: input.hireDate } : {}),
+    },
+  }))!;
+  await recordAudit(tx, actor, {
+    orgId,
+    action: 'employee.rehired',
     entityType: 'employee',
     entityId: employeeId,
     before: toEmployee(before),

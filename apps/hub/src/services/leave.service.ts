@@ -26,6 +26,7 @@ import {
   listLeaveApproverEmails,
   listLeaveLedger,
   listLeaveRequests,
+  listLeaveRequestsEndedByTermination,
   listLeaveTypes,
   lockEmployeeLeave,
   sumLeaveBalances,
@@ -1002,4 +1003,62 @@ export async function adjustLeaveBalance(
     after: toLeaveLedgerLine(line!),
   });
   return toLeaveLedgerLine(line!);
+}
+
+/**
+ * Part of a termination (same transaction): pending requests with a day after `lastDate` and
+ * approved requests starting after it are cancelled (approved ones get their usage reversed and
+ * their dates recomputed, as when an approver cancels). Nobody is mailed: the employee has left and
+ * approvers see the termination. Approved leave that runs across the date is left for a person to
+ * decide. Answers the ids cancelled.
+ */
+export async function cancelLeaveAfterTermination(
+  deps: HubDeps,
+  tx: Database,
+  actor: ActorContext,
+  params: { orgId: string; employeeId: string; lastDate: string },
+): Promise<string[]> {
+  const { orgId, employeeId, lastDate } = params;
+  await lockEmployeeLeave(tx, { orgId, employeeId });
+  const cancelled: string[] = [];
+  for (const before of await listLeaveRequestsEndedByTermination(tx, params)) {
+    const after = await transitionLeaveRequest(tx, {
+      orgId,
+      leaveRequestId: before.id,
+      fromStatus: before.status,
+      changes: {
+        status: 'cancelled',
+        decidedByUserId: actor.actorUserId,
+        decidedAt: deps.clock.now(),
+        decisionNote: `Employment ended on ${lastDate}`,
+      },
+    });
+    if (!after) continue;
+    if (before.status === 'approved') {
+      await insertLeaveLedgerLines(tx, [
+        {
+          orgId,
+          employeeId,
+          leaveTypeId: after.leaveTypeId,
+          kind: 'usage',
+          minutes: after.totalMinutes,
+          effectiveDate: after.startDate,
+          leaveRequestId: after.id,
+          actorUserId: actor.actorUserId,
+          note: `Reversal: employment ended on ${lastDate}`,
+        },
+      ]);
+      await enqueueProjection(tx, { orgId, employeeId, fromDate: after.startDate, toDate: after.endDate });
+    }
+    await recordAudit(tx, actor, {
+      orgId,
+      action: 'leave_request.cancelled',
+      entityType: 'leave_request',
+      entityId: after.id,
+      before: toLeaveRequest(before),
+      after: toLeaveRequest(after),
+    });
+    cancelled.push(after.id);
+  }
+  return cancelled;
 }

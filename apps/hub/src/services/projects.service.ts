@@ -439,25 +439,38 @@ export async function addOrgProjectMember(
   const employee = await findEmployee(tx, { orgId, employeeId });
   if (!employee)
     failWith('The employee does not exist', [{ path: 'employeeId', message: 'No such employee' }]);
-  if (await findProjectMember(tx, { orgId, projectId, employeeId })) {
+  if (employee!.status === 'terminated') {
+    failWith(`${employee!.name} was terminated on ${employee!.terminationDate ?? 'an unknown date'}`, [
+      { path: 'employeeId', message: 'Terminated' },
+    ]);
+  }
+  const existing = await findProjectMember(tx, { orgId, projectId, employeeId });
+  if (existing && existing.endedOn === null) {
     throw new AppError('CONFLICT', {
       message: 'The employee is already on this project; change the role instead',
       issues: [{ path: 'employeeId', message: 'Already a member' }],
     });
   }
-  const row = await createProjectMember(tx, {
-    orgId,
-    projectId,
-    employeeId,
-    role: params.role ?? 'member',
-    hourlyRateMinor: params.hourlyRateMinor ?? null,
-  });
+  const role = params.role ?? 'member';
+  const hourlyRateMinor = params.hourlyRateMinor ?? null;
+  // A membership that ended (at a termination) is made current again rather than duplicated.
+  const row = existing
+    ? (await updateProjectMember(tx, {
+        orgId,
+        projectId,
+        employeeId,
+        changes: { role, hourlyRateMinor, endedOn: null },
+      }))!
+    : await createProjectMember(tx, { orgId, projectId, employeeId, role, hourlyRateMinor });
   const member = toProjectMember(row, employee!.name);
   await recordAudit(tx, actor, {
     orgId,
     action: 'project.member_added',
     entityType: 'project',
     entityId: projectId,
+    ...(existing
+      ? { before: { ...toProjectMember(existing, employee!.name), endedOn: existing.endedOn } }
+      : {}),
     after: member,
   });
   return member;
@@ -477,7 +490,7 @@ export async function updateOrgProjectMember(
   await getLiveProject(tx, orgId, projectId);
   const before = await findProjectMember(tx, { orgId, projectId, employeeId });
   const employee = await findEmployee(tx, { orgId, employeeId, includeDeleted: true });
-  if (!before || !employee)
+  if (!before || before.endedOn !== null || !employee)
     throw new AppError('NOT_FOUND', { message: 'The employee is not on this project' });
   const after = (await updateProjectMember(tx, {
     orgId,

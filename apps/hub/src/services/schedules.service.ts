@@ -10,6 +10,7 @@ import {
   createShiftPattern,
   createShiftTemplate,
   deleteShiftAssignment,
+  deleteShiftAssignmentsAfter,
   enqueueProjection,
   findEmployee,
   findShiftAssignment,
@@ -794,5 +795,60 @@ export async function getEmployeeSchedule(
       earlyLeaveGraceMinutes: shift.earlyLeaveGraceMinutes ?? shift.lateGraceMinutes ?? 0,
     })),
     daysOff: dated.filter((row) => row.kind === 'day_off').map((row) => row.workDate),
+  };
+}
+
+/**
+ * Ends an employee's schedule after `lastDate` (their termination date): weekly patterns still in
+ * force then end on it, patterns that start later and dated assignments after it are deleted (soft,
+ * like every schedule deletion). Nothing earlier changes, so past timesheets keep their shifts; a
+ * later re-hire does not bring any of it back. Dates inside the current period are recomputed.
+ */
+export async function endEmployeeSchedule(
+  deps: HubDeps,
+  tx: Database,
+  params: { organization: OrganizationRow; employeeId: string; lastDate: string },
+) {
+  const orgId = params.organization.id;
+  const dayAfter = addDays(params.lastDate, 1);
+  const now = deps.clock.now();
+  const patterns = await listShiftPatterns(tx, {
+    orgId,
+    employeeIds: [params.employeeId],
+    overlapping: { from: dayAfter, to: '9999-12-31' },
+  });
+  const endedPatterns: ShiftPatternRow[] = [];
+  const deletedPatterns: ShiftPatternRow[] = [];
+  for (const pattern of patterns) {
+    if (pattern.effectiveFrom > params.lastDate) {
+      await updateShiftPattern(tx, { orgId, shiftPatternId: pattern.id, changes: { deletedAt: now } });
+      deletedPatterns.push(pattern);
+    } else {
+      await updateShiftPattern(tx, {
+        orgId,
+        shiftPatternId: pattern.id,
+        changes: { effectiveTo: params.lastDate },
+      });
+      endedPatterns.push(pattern);
+    }
+  }
+  const deletedAssignments = await deleteShiftAssignmentsAfter(tx, {
+    orgId,
+    employeeId: params.employeeId,
+    after: params.lastDate,
+    deletedAt: now,
+  });
+  if (patterns.length + deletedAssignments.length > 0) {
+    await enqueueScheduleChange(deps, tx, {
+      organization: params.organization,
+      employeeId: params.employeeId,
+      from: dayAfter,
+      to: null,
+    });
+  }
+  return {
+    endedShiftPatternIds: endedPatterns.map((pattern) => pattern.id),
+    deletedShiftPatternIds: deletedPatterns.map((pattern) => pattern.id),
+    deletedShiftAssignmentIds: deletedAssignments.map((assignment) => assignment.id),
   };
 }

@@ -37,6 +37,7 @@ const MATRIX: Record<string, TPermission | 'member'> = {
   'GET /api/orgs/:orgId/employees/:employeeId': 'employees.read',
   'PATCH /api/orgs/:orgId/employees/:employeeId': 'employees.write',
   'POST /api/orgs/:orgId/employees/:employeeId/terminate': 'employees.write',
+  'POST /api/orgs/:orgId/employees/:employeeId/rehire': 'employees.write',
   'DELETE /api/orgs/:orgId/employees/:employeeId': 'employees.write',
   'POST /api/orgs/:orgId/enrollment-tokens': 'devices.write',
   'GET /api/orgs/:orgId/enrollment-tokens': 'devices.read',
@@ -238,6 +239,7 @@ function probeBody(method: string, path: string): unknown {
     return { name: `Probe ${++probeCount}`, permissions: [] };
   if (path.endsWith('/invitations')) return { email: `probe.${Date.now()}@example.com`, role: 'employee' };
   if (path.endsWith('/terminate')) return { terminationDate: '2026-12-31' };
+  if (path.endsWith('/rehire')) return {};
   if (path.endsWith('/employees')) return { code: `P-${Date.now()}`, name: 'Probe' };
   if (path.endsWith('/enrollment-tokens')) return { siteId: ids.siteId, expiresInHours: 24, maxUses: 1 };
   if (path.endsWith('/revoke')) return {};

@@ -158,6 +158,7 @@ function validBody(method: string, path: string): unknown {
     return { name: 'Probe role', permissions: [] };
   if (path.endsWith('/invitations')) return { email: 'probe@example.com', role: 'employee' };
   if (path.endsWith('/terminate')) return { terminationDate: '2026-12-31' };
+  if (path.endsWith('/rehire')) return {};
   if (path.endsWith('/employees')) return { code: 'PROBE', name: 'Probe' };
   if (path.endsWith('/employees/:employeeId')) return { name: 'Probe' };
   if (path.endsWith('/adjustments'))

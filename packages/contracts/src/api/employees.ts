@@ -67,6 +67,11 @@ export const ZTerminateEmployeeBody = z
   .strict()
   .meta({ id: 'TerminateEmployeeBody' });
 
+export const ZRehireEmployeeBody = z
+  .object({ hireDate: ZPlainDate.optional() })
+  .strict()
+  .meta({ id: 'RehireEmployeeBody' });
+
 export const ZEmployeeListQuery = ZPageQuery.extend({
   status: z.enum(['active', 'terminated']).optional(),
   departmentId: ZUuid.optional(),

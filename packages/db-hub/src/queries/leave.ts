@@ -152,6 +152,30 @@ export async function findOverlappingLeaveRequest(
   return row;
 }
 
+/**
+ * What a termination on `lastDate` cancels: pending requests with any day after it, and approved
+ * requests that start after it (approved leave that runs across the date is left for a person).
+ */
+export async function listLeaveRequestsEndedByTermination(
+  db: Database,
+  params: { orgId: string; employeeId: string; lastDate: string },
+): Promise<LeaveRequestRow[]> {
+  return db
+    .select()
+    .from(leaveRequests)
+    .where(
+      and(
+        eq(leaveRequests.orgId, params.orgId),
+        eq(leaveRequests.employeeId, params.employeeId),
+        or(
+          and(eq(leaveRequests.status, 'pending'), sql`${leaveRequests.endDate} > ${params.lastDate}`),
+          and(eq(leaveRequests.status, 'approved'), sql`${leaveRequests.startDate} > ${params.lastDate}`),
+        ),
+      ),
+    )
+    .orderBy(asc(leaveRequests.startDate), asc(leaveRequests.id));
+}
+
 export async function createLeaveRequest(db: Database, params: NewLeaveRequest): Promise<LeaveRequestRow> {
   const [row] = await db.insert(leaveRequests).values(params).returning();
   return row!;

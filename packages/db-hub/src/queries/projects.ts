@@ -220,6 +220,7 @@ export async function listProjectProgress(
   );
 }
 
+/** A project's current members in name order (memberships ended at a termination left out). */
 export async function listProjectMembers(db: Database, params: { orgId: string; projectId: string }) {
   return db
     .select({ member: projectMembers, employeeName: employees.name })
@@ -228,7 +229,13 @@ export async function listProjectMembers(db: Database, params: { orgId: string; 
       employees,
       and(eq(employees.orgId, projectMembers.orgId), eq(employees.id, projectMembers.employeeId)),
     )
-    .where(and(eq(projectMembers.orgId, params.orgId), eq(projectMembers.projectId, params.projectId)))
+    .where(
+      and(
+        eq(projectMembers.orgId, params.orgId),
+        eq(projectMembers.projectId, params.projectId),
+        isNull(projectMembers.endedOn),
+      ),
+    )
     .orderBy(asc(employees.name), asc(employees.id));
 }
 
@@ -270,7 +277,8 @@ export async function updateProjectMember(
     orgId: string;
     projectId: string;
     employeeId: string;
-    changes: Partial<Pick<ProjectMemberRow, 'role' | 'hourlyRateMinor'>>;
+    /** `endedOn: null` makes an ended membership current again. */
+    changes: Partial<Pick<ProjectMemberRow, 'role' | 'hourlyRateMinor'>> & { endedOn?: null };
   },
 ) {
   const [row] = await db
@@ -285,6 +293,24 @@ export async function updateProjectMember(
     )
     .returning();
   return row;
+}
+
+/** Ends every current project membership of the employee on `endedOn`; answers the rows ended. */
+export async function endProjectMemberships(
+  db: Database,
+  params: { orgId: string; employeeId: string; endedOn: string },
+): Promise<ProjectMemberRow[]> {
+  return db
+    .update(projectMembers)
+    .set({ endedOn: params.endedOn, updatedAt: new Date() })
+    .where(
+      and(
+        eq(projectMembers.orgId, params.orgId),
+        eq(projectMembers.employeeId, params.employeeId),
+        isNull(projectMembers.endedOn),
+      ),
+    )
+    .returning();
 }
 
 export async function deleteProjectMember(

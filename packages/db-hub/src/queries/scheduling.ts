@@ -176,6 +176,25 @@ export async function listShiftAssignments(
     .orderBy(asc(shiftAssignments.employeeId), asc(shiftAssignments.workDate), asc(shiftAssignments.id));
 }
 
+/** Soft-deletes the employee's live dated assignments after `after`; answers the rows removed. */
+export async function deleteShiftAssignmentsAfter(
+  db: Database,
+  params: { orgId: string; employeeId: string; after: string; deletedAt: Date },
+): Promise<ShiftAssignmentRow[]> {
+  return db
+    .update(shiftAssignments)
+    .set({ deletedAt: params.deletedAt })
+    .where(
+      and(
+        eq(shiftAssignments.orgId, params.orgId),
+        eq(shiftAssignments.employeeId, params.employeeId),
+        isNull(shiftAssignments.deletedAt),
+        gt(shiftAssignments.workDate, params.after),
+      ),
+    )
+    .returning();
+}
+
 export async function findShiftAssignment(
   db: Database,
   params: { orgId: string; shiftAssignmentId: string },
