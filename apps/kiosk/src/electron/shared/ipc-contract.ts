@@ -21,6 +21,9 @@ export const IPC_CHANNELS = {
   status: 'kiosk:status',
 } as const;
 
+/** Largest camera frame the renderer may post (the agent's posted frame source has the same cap). */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
 export type FrameMimeType = 'image/jpeg' | 'image/png';
 
 export interface PostedFrameMessage {
