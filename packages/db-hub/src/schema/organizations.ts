@@ -1,6 +1,25 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, date, pgPolicy, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  check,
+  date,
+  jsonb,
+  pgPolicy,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 import { APP_ROLE, createdAt, currentOrgMatches, id, updatedAt } from './columns';
+
+export interface PeriodHistoryEntry {
+  /** Last date (inclusive) this setting cut. */
+  until: string;
+  frequency: 'weekly' | 'biweekly' | 'semimonthly' | 'monthly';
+  weekStart: number;
+  /** Biweekly phase, resolved (never null here). */
+  anchorDate: string;
+}
 
 export const organizations = pgTable(
   'organizations',
@@ -17,6 +36,12 @@ export const organizations = pgTable(
       .default('biweekly'),
     /** Biweekly: a date on which a period starts (fixes the two-week phase). */
     periodAnchorDate: date('period_anchor_date'),
+    /**
+     * Earlier period settings, oldest first: each cut the dates up to its `until` (inclusive), starting
+     * the day after the one before; the current setting cuts the dates after the last. Written when
+     * the period setting changes, so timesheets already submitted keep their dates.
+     */
+    periodHistory: jsonb('period_history').$type<PeriodHistoryEntry[]>().notNull().default([]),
     /** Face embedder for enrollment and kiosks (`fr_feature` default; `faceres` clean provenance). */
     faceModel: text('face_model', { enum: ['fr_feature', 'faceres'] })
       .notNull()

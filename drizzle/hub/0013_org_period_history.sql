@@ -1,0 +1,1 @@
+ALTER TABLE "organizations" ADD COLUMN "period_history" jsonb DEFAULT '[]'::jsonb NOT NULL;
