@@ -157,7 +157,9 @@ export async function runPipelinedTransaction<T>(
   const guardedUnsafe = ((text: string, params?: never[], options?: postgres.UnsafeQueryOptions) => {
     if (lostWith) return failedQuery(lostWith);
     if (!isReadOnly && hasOnlyReads && !READ_STATEMENT.test(text)) hasOnlyReads = false;
-    return unsafe(text, params, options);
+    // Prepared (named, parsed and planned once per connection, as postgres.js does for its own
+    // tagged queries) unless drizzle's text is one-off: a long IN list makes a new text per length.
+    return unsafe(text, params, { ...options, prepare: text.length <= MAX_PREPARED_TEXT });
   }) as typeof unsafe;
 
   let savepoints = 0;
@@ -249,6 +251,13 @@ export async function runPipelinedTransaction<T>(
     throw new Error('The transaction was rolled back: a statement in it failed');
   return result;
 }
+
+/**
+ * Longest statement text prepared inside a scope. postgres.js keeps a connection's prepared
+ * statements until the connection is recycled (max_lifetime), so texts that vary without bound
+ * must not be prepared; drizzle's usual statements are well under this.
+ */
+const MAX_PREPARED_TEXT = 4096;
 
 /** Statements that only read: drizzle's selects and raw `select …`. Anything else is treated as a write. */
 const READ_STATEMENT = /^\s*select\s/i;
