@@ -18,6 +18,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,6 +29,7 @@ import { decodeImage } from '../src/image';
 import { assessAttack, type FrameObservation } from '../src/liveness';
 import { COARSE_MIN_ROWS, FaceGallery } from '../src/matcher';
 import { gemmModel, readAllModel } from '../src/onnx-matmul';
+import { Int8DotKernel, WasmSequentialReader } from '../src/wasm-dot';
 import { embedFrFeature, l2normalize } from '../src/onnx-models';
 import { FacePipeline, type PipelineOptions } from '../src/pipeline';
 import type { DetectedFace, FaceAnalysis, RgbImage } from '../src/types';
@@ -86,9 +88,15 @@ async function latencyChild(id: CandidateId): Promise<void> {
   const pipe = await FacePipeline.create({ ...CANDIDATES[id], modelsDir, passive: false, threads: 1 });
   const runs = Number(args['latency-runs']);
   for (let i = 0; i < 3; i++) await pipe.analyze(frame, { embedDespiteQuality: true }); // warm-up
-  const samples: FaceAnalysis['timings'][] = [];
-  for (let i = 0; i < runs; i++)
-    samples.push((await pipe.analyze(frame, { embedDespiteQuality: true })).timings);
+  const samples: (FaceAnalysis['timings'] & { cpuMs: number })[] = [];
+  for (let i = 0; i < runs; i++) {
+    // CPU time of the whole process for the frame: on a shared machine it stays near what an idle
+    // one would take, while wall time also counts the waits for a core.
+    const cpu = process.cpuUsage();
+    const { timings } = await pipe.analyze(frame, { embedDespiteQuality: true });
+    const used = process.cpuUsage(cpu);
+    samples.push({ ...timings, cpuMs: (used.user + used.system) / 1000 });
+  }
   await pipe.close();
   process.stdout.write(
     JSON.stringify({ samples, peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1) }),
@@ -100,7 +108,7 @@ async function latencyChild(id: CandidateId): Promise<void> {
  * slows all candidates alike instead of whichever happened to run during a spike.
  */
 function latencyAll(rounds: number, runsPerRound: number) {
-  const samples = new Map<CandidateId, FaceAnalysis['timings'][]>();
+  const samples = new Map<CandidateId, (FaceAnalysis['timings'] & { cpuMs: number })[]>();
   const rss = new Map<CandidateId, number>();
   for (let r = 0; r < rounds; r++) {
     for (const id of Object.keys(CANDIDATES) as CandidateId[]) {
@@ -117,7 +125,10 @@ function latencyAll(rounds: number, runsPerRound: number) {
         ],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       );
-      const parsed = JSON.parse(out) as { samples: FaceAnalysis['timings'][]; peak_rss_mb: number };
+      const parsed = JSON.parse(out) as {
+        samples: (FaceAnalysis['timings'] & { cpuMs: number })[];
+        peak_rss_mb: number;
+      };
       samples.set(id, [...(samples.get(id) ?? []), ...parsed.samples]);
       rss.set(id, Math.max(rss.get(id) ?? 0, parsed.peak_rss_mb));
     }
@@ -133,9 +144,11 @@ function latencyAll(rounds: number, runsPerRound: number) {
       'qualityMs',
       'embedMs',
       'totalMs',
+      'cpuMs',
     ] as const) {
       const v = list.map((s) => s[key]).sort((a, b) => a - b);
-      const name = key === 'totalMs' ? 'end_to_end' : key.replace(/Ms$/, '');
+      const name =
+        key === 'totalMs' ? 'end_to_end' : key === 'cpuMs' ? 'end_to_end_cpu' : key.replace(/Ms$/, '');
       out[`${name}_p50`] = round(pct(v, 0.5), 2);
       out[`${name}_p95`] = round(pct(v, 0.95), 2);
     }
@@ -157,6 +170,8 @@ interface PhotoRecord {
   ultraDone?: boolean;
   humanFound?: boolean;
   ultraFound?: boolean;
+  /** ULTRA_VERSION of the UltraFace landmark pass that made the ultra* fields. */
+  ultraVersion?: string;
   /** Embeddings as base64 Float32 (raw e0 and mirrored e1 for fr_feature, so flip and no-flip both derive). */
   humanFr0?: string;
   humanFr1?: string;
@@ -164,6 +179,12 @@ interface PhotoRecord {
   ultraFr1?: string;
   faceres?: string;
 }
+
+/**
+ * Bumped whenever the UltraFace path (detector, landmarks, alignment) changes, so cached ultra*
+ * embeddings from an older pass are extracted again. Human's records stay valid.
+ */
+const ULTRA_VERSION = 'fr_landmark-1pass';
 
 const b64 = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 const unb64 = (s: string) => {
@@ -224,8 +245,15 @@ async function extract(
       const r = JSON.parse(line) as PhotoRecord;
       // Older lines computed both groups at once.
       if (r.humanFound !== undefined) r.humanDone = true;
-      if (r.ultraFound !== undefined) r.ultraDone = true;
-      records.set(r.path, { ...records.get(r.path), ...r });
+      if (r.ultraFound !== undefined || r.ultraDone) r.ultraDone = r.ultraVersion === ULTRA_VERSION;
+      const merged = { ...records.get(r.path), ...r };
+      if (!merged.ultraDone) {
+        // Made by an older UltraFace landmark pass: extract again.
+        delete merged.ultraFound;
+        delete merged.ultraFr0;
+        delete merged.ultraFr1;
+      }
+      records.set(r.path, merged);
     }
   }
   const todo = photos.filter((p) => {
@@ -288,6 +316,7 @@ async function extract(
       }
       if (!record.ultraDone) {
         record.ultraDone = true;
+        record.ultraVersion = ULTRA_VERSION;
         record.ultraFound = false;
         const uf = centreFace(await ultra.detect(img), img);
         if (uf) {
@@ -300,6 +329,7 @@ async function extract(
     } catch (error) {
       console.error(`${photo.path}: ${(error as Error).message}`);
       record.ultraDone = true;
+      record.ultraVersion = ULTRA_VERSION;
       if (humanPaths.has(photo.path)) record.humanDone = true;
     }
     records.set(photo.path, record);
@@ -569,19 +599,31 @@ async function matcherBench() {
     const coarse = n >= COARSE_MIN_ROWS;
     const bytesRead = n * dim * (coarse ? 1 : 4);
     const bytes = new Float32Array(bytesRead / 4).fill(0.5);
+    // Two ceilings over the same number of bytes: a plain WASM SIMD sequential read (what the
+    // coarse kernel could reach at best) and onnxruntime's ReduceSum (the exact path's engine).
+    const wasmMemory = new Int8DotKernel(16);
+    wasmMemory.ensure(bytesRead);
+    new Float32Array(wasmMemory.memory.buffer, 0, bytesRead / 4).fill(0.5);
+    const wasmReader = new WasmSequentialReader(wasmMemory.memory);
     const ceil: number[] = [];
+    const ceilOnnx: number[] = [];
     for (let q = 0; q < queries + 5; q++) {
-      const t = performance.now();
-      await reader.run({ data: new ort.Tensor('float32', bytes, [bytes.length]) });
+      let t = performance.now();
+      wasmReader.read(0, bytesRead);
       if (q >= 5) ceil.push(performance.now() - t);
+      t = performance.now();
+      await reader.run({ data: new ort.Tensor('float32', bytes, [bytes.length]) });
+      if (q >= 5) ceilOnnx.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
     ceil.sort((a, b) => a - b);
+    ceilOnnx.sort((a, b) => a - b);
     result[String(n)] = {
       p50_ms: round(pct(times, 0.5), 3),
       p95_ms: round(pct(times, 0.95), 3),
       ceiling_ms: round(pct(ceil, 0.5), 3),
       ceiling_ratio: round(pct(times, 0.5) / pct(ceil, 0.5), 2),
+      ceiling_onnx_reducesum_ms: round(pct(ceilOnnx, 0.5), 3),
       bytes_read: bytesRead,
       path: coarse
         ? 'int8 WASM SIMD coarse pass + exact float32 rescoring of the top 128'
@@ -775,6 +817,7 @@ async function main(): Promise<void> {
       identification: await identification(recs, emb, dim),
     };
   }
+  const loadBeforeLatency = loadavg().map((l) => round(l, 2));
   if (!args['skip-latency']) {
     const runs = Number(args['latency-runs']);
     const rounds = 3;
@@ -802,7 +845,12 @@ async function main(): Promise<void> {
       limit: limit ?? null,
       human_candidates_photos: humanPhotos.length,
     },
-    machine: machineInfo(),
+    machine: {
+      ...machineInfo(),
+      // 1/5/15-minute load averages (2 cores shared with other work): before the timed parts and at the end.
+      load_average_before_timing: loadBeforeLatency,
+      load_average_end: loadavg().map((l) => round(l, 2)),
+    },
     models,
     matcher: args['skip-matcher'] ? undefined : await matcherBench(),
     attacks: existsSync(attacksDir)

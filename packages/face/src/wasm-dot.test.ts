@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Int8DotKernel } from './wasm-dot';
+import { Int8DotKernel, WasmSequentialReader } from './wasm-dot';
 
 describe('Int8DotKernel', () => {
   it.each([16, 128, 512])('matches a plain dot product for dim %i', (dim) => {
@@ -23,5 +23,21 @@ describe('Int8DotKernel', () => {
 
   it('refuses a dimension the SIMD loop cannot cover', () => {
     expect(() => new Int8DotKernel(100)).toThrow(/multiple of 16/);
+  });
+});
+
+describe('WasmSequentialReader', () => {
+  it('reads every byte (the XOR fold changes when any 16-byte word does)', () => {
+    const kernel = new Int8DotKernel(16);
+    kernel.ensure(4096);
+    const reader = new WasmSequentialReader(kernel.memory);
+    const words = new Int32Array(kernel.memory.buffer, 0, 1024);
+    words.fill(0);
+    expect(reader.read(0, 4096)).toBe(0);
+    words[4 * 200] = 7; // lane 0 of the 200th 16-byte word
+    words[4 * 201] = 5;
+    expect(reader.read(0, 4096)).toBe(7 ^ 5);
+    expect(reader.read(0, 64 * 50)).toBe(0); // stops before them
+    expect(() => reader.read(0, 100)).toThrow(/multiple of 64/);
   });
 });

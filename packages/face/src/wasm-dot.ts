@@ -60,10 +60,10 @@ const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
  * scores(gallery, probe, rows, out): out[i] = Σ_k gallery[i·dim + k] · probe[k] with gallery int8,
  * probe int16, out int32. The row loop is unrolled for a fixed `dim` (a multiple of 16): every
  * load uses a constant offset, and two accumulators break the add dependency chain.
- * Locals: 0 gallery ptr, 1 probe ptr, 2 rows, 3 out ptr, 4 acc0 (v128), 5 acc1 (v128).
+ * Locals: 0 gallery ptr, 1 probe ptr, 2 rows, 3 out ptr, 4 acc0, 5 acc1, 6 the loaded gallery bytes (v128).
  */
 function kernelBytes(dim: number): Uint8Array {
-  const [G, P, ROWS, OUT, ACC0, ACC1] = [0, 1, 2, 3, 4, 5];
+  const [G, P, ROWS, OUT, ACC0, ACC1, ROW] = [0, 1, 2, 3, 4, 5, 6];
   const get = (l: number) => [op.localGet, l];
   const set = (l: number) => [op.localSet, l];
   const load = (ptr: number, offset: number) => [...get(ptr), ...simd(op.v128Load, 0, ...uleb(offset))];
@@ -72,12 +72,15 @@ function kernelBytes(dim: number): Uint8Array {
     const acc = (k / 16) % 2 === 0 ? ACC0 : ACC1;
     chunks.push(
       ...get(acc),
+      // One load of 16 gallery bytes, widened in two halves.
       ...load(G, k),
+      op.localTee,
+      ROW,
       ...simd(op.i16x8ExtendLowI8x16S),
       ...load(P, 2 * k),
       ...simd(op.i32x4DotI16x8S),
       ...simd(op.i32x4Add),
-      ...load(G, k),
+      ...get(ROW),
       ...simd(op.i16x8ExtendHighI8x16S),
       ...load(P, 2 * k + 16),
       ...simd(op.i32x4DotI16x8S),
@@ -87,7 +90,7 @@ function kernelBytes(dim: number): Uint8Array {
   }
   const lane = (i: number) => [...get(ACC0), ...simd(op.i32x4ExtractLane, i)];
   const body = [
-    ...vec([[2, 0x7b]]),
+    ...vec([[3, 0x7b]]),
     op.block,
     0x40,
     ...get(ROWS),
@@ -201,5 +204,86 @@ export class Int8DotKernel {
 
   run(galleryPtr: number, probePtr: number, rows: number, outPtr: number): void {
     if (rows > 0) this.fn(galleryPtr, probePtr, rows, outPtr);
+  }
+}
+
+/**
+ * The memory-bandwidth ceiling for the matcher benchmark: reads `bytes` (a multiple of 64) from
+ * `ptr` with 128-bit loads, XOR-folding them into one vector so the loads cannot be skipped,
+ * with the same instruction set and memory as the int8 kernel. Locals: 0 ptr, 1 bytes, 2 acc.
+ */
+function readerBytes(): Uint8Array {
+  const [PTR, BYTES, ACC] = [0, 1, 2];
+  const get = (l: number) => [op.localGet, l];
+  const set = (l: number) => [op.localSet, l];
+  const V128_XOR = [0x51];
+  const loads: number[] = [];
+  for (let k = 0; k < 64; k += 16)
+    loads.push(...get(ACC), ...get(PTR), ...simd(op.v128Load, 0, ...uleb(k)), ...simd(V128_XOR), ...set(ACC));
+  const body = [
+    ...vec([[1, 0x7b]]),
+    op.block,
+    0x40,
+    ...get(BYTES),
+    op.i32Eqz,
+    op.br_if,
+    0,
+    op.loop,
+    0x40,
+    ...loads,
+    ...get(PTR),
+    op.i32Const,
+    ...sleb(64),
+    op.i32Add,
+    ...set(PTR),
+    ...get(BYTES),
+    op.i32Const,
+    ...sleb(-64),
+    op.i32Add,
+    op.localTee,
+    BYTES,
+    op.i32Const,
+    0,
+    op.i32Ne,
+    op.br_if,
+    0,
+    op.end,
+    op.end,
+    ...get(ACC),
+    ...simd(op.i32x4ExtractLane, 0),
+    op.end,
+  ];
+  const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    // type 0: (i32 i32) -> i32
+    ...section(1, vec([[0x60, ...vec([[0x7f], [0x7f]]), ...vec([[0x7f]])]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...name('read'), 0x00, 0]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+
+/** A plain sequential read of a kernel's memory (benchmarks: the bandwidth ceiling of a coarse pass). */
+export class WasmSequentialReader {
+  private readonly fn: (ptr: number, bytes: number) => number;
+
+  constructor(readonly memory: WasmMemory) {
+    const instance = new Wasm.Instance(new Wasm.Module(readerBytes()), { env: { memory } });
+    this.fn = instance.exports.read as WasmSequentialReader['fn'];
+  }
+
+  /** XOR of every 32-bit lane-0 word group in [ptr, ptr + bytes); bytes must be a multiple of 64. */
+  read(ptr: number, bytes: number): number {
+    if (bytes % 64 !== 0) throw new RangeError(`bytes must be a multiple of 64, got ${bytes}`);
+    return this.fn(ptr, bytes);
   }
 }
