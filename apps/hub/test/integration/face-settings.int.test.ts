@@ -363,3 +363,53 @@ describe('multipart enrollment', () => {
     expect(doc.body.paths['/api/orgs/{orgId}/face-settings'].patch).toBeDefined();
   });
 });
+
+describe('a kept photo the new model cannot use', () => {
+  it('marks the photo, lists the employee as needing new photos and does not retry it', async () => {
+    expect((await asOwner('PATCH', '/face-settings', { keepEnrollmentPhotos: true })).status).toBe(200);
+    const employeeId = await enrolledEmployee('R-1', ['person-b-14.jpg']);
+    const [photo] = await keptPhotos(employeeId);
+    // The stored photo is damaged (e.g. a bad upload kept before the pipeline checked it so closely):
+    // re-encrypted garbage, bound to its row like any kept photo.
+    const cipher = hub.runtime.deps.faces.cipher;
+    const damaged = cipher.encrypt(Buffer.from('not an image any more'), {
+      kind: 'photo',
+      orgId: owner.orgId,
+      employeeId,
+      recordId: photo!.id,
+    });
+    await withOrgScope(hub.runtime.deps.db, owner.orgId, (tx) =>
+      tx
+        .update(schema.facePhotos)
+        .set({ encryptedContent: damaged })
+        .where(eq(schema.facePhotos.id, photo!.id)),
+    );
+
+    const changed = await asOwner('PATCH', '/face-settings', { faceModel: 'faceres' });
+    expect(changed.status).toBe(200);
+    const done = await waitFor(
+      () => asOwner('GET', '/face-settings'),
+      (response) => response.body.reenrollment.pending === 0,
+    );
+    expect(done.body.reenrollment.employeesNeedingPhotos).toContainEqual({
+      employeeId,
+      code: 'R-1',
+      name: 'Employee R-1',
+    });
+    const [marked] = await keptPhotos(employeeId);
+    expect(marked!.rejectedModelId).toBe('human-faceres-3.3.6');
+    // The fr_feature template stays (nothing replaced it).
+    const items = (await asOwner('GET', `/employees/${employeeId}/face-templates`)).body.items;
+    expect(items.map((item: { modelId: string }) => item.modelId)).toEqual([
+      expect.stringMatching(/^fr_feature-/),
+    ]);
+    const audit = await asOwner('GET', '/audit-log?limit=100');
+    expect(
+      (audit.body.items as { action: string; entityId: string }[]).find(
+        (entry) => entry.action === 'face_templates.reenrollment_failed',
+      ),
+    ).toMatchObject({ entityId: employeeId });
+    // Nothing left to try for this model.
+    expect(await handleReenrollFaces(hub.runtime.deps, { orgId: owner.orgId })).toBe('SKIPPED');
+  }, 120_000);
+});
