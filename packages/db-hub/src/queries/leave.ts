@@ -401,20 +401,20 @@ export async function listBalancesAboveCap(
   db: Database,
   params: { orgId: string; leaveTypeId: string; yearEnd: string; expiryDate: string; capMinutes: number },
 ): Promise<{ employeeId: string; balanceMinutes: number }[]> {
-  // Sum first, then look for an existing expiry once per employee (not once per ledger line).
+  // One pass over the type's lines, no join: right after a catch-up has inserted thousands of
+  // lines the table's statistics still say "empty", and the planner then ran the old not-exists
+  // probe as a sequential scan per employee (past the statement timeout for 2,000 employees).
   const result = await db.execute(sql`
-    select b.employee_id, b.balance from (
-      select employee_id, sum(minutes)::int as balance from leave_ledger
+    select employee_id, balance from (
+      select employee_id,
+             coalesce(sum(minutes) filter (where effective_date <= ${params.yearEnd}), 0)::int as balance,
+             coalesce(bool_or(kind = 'carry_over_expiry' and period_start = ${params.expiryDate}), false)
+               as has_expiry
+        from leave_ledger
        where org_id = ${params.orgId} and leave_type_id = ${params.leaveTypeId}
-         and effective_date <= ${params.yearEnd}
        group by employee_id
-      having sum(minutes) > ${params.capMinutes}
     ) b
-     where not exists (
-       select 1 from leave_ledger e
-        where e.org_id = ${params.orgId} and e.employee_id = b.employee_id
-          and e.leave_type_id = ${params.leaveTypeId}
-          and e.kind = 'carry_over_expiry' and e.period_start = ${params.expiryDate})
+     where balance > ${params.capMinutes} and not has_expiry
   `);
   return rowsOf<{ employee_id: string; balance: number }>(result).map((row) => ({
     employeeId: row.employee_id,
