@@ -168,6 +168,12 @@ describe('face settings from the hub to a running kiosk', () => {
         180_000,
         'the faceres engine',
       );
+      // The next heartbeat tells the hub which model this kiosk runs now.
+      await waitFor(
+        async () => (await getDevice(hub, org, deviceId)).modelId === FACERES,
+        120_000,
+        'the heartbeat with the faceres model id',
+      );
     } catch (error) {
       throw new Error(`${(error as Error).message}\nagent output:\n${agent.output()}`, { cause: error });
     } finally {

@@ -216,7 +216,10 @@ async function commandRun(config: AgentConfig, values: Values): Promise<void> {
       signal: controller.signal,
       // On revocation the sync client wipes the store and this recognizer's in-memory gallery.
       recognizer,
-      modelId: recognizer.modelId,
+      // Read at each heartbeat: the recognizer follows the org's model when the settings change it.
+      get modelId() {
+        return recognizer?.modelId ?? null;
+      },
       ...(config.syncBatchSize ? { batchSizeCap: config.syncBatchSize } : {}),
     });
     let lastSyncMessage = '';
