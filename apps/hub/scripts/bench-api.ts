@@ -11,11 +11,15 @@
  * Needs a real Postgres (DATABASE_URL, default the local server); makes and drops its own database.
  * The servers run in their own processes; on a multi-core machine each server is pinned to core 0 and
  * the load generator to core 1, so the two do not steal from each other.
+ *
+ * On Linux the report also gives the CPU time each request cost, in the server's processes and in
+ * the Postgres backends of the bench database (from /proc): on a shared machine those move far less
+ * with other people's load than requests per second do.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -72,6 +76,48 @@ interface Measurement {
   requestsPerSecond: number;
   p50: number;
   p99: number;
+  /** CPU microseconds per request in the server's processes and in Postgres (null off Linux). */
+  serverCpuUs: number | null;
+  postgresCpuUs: number | null;
+}
+
+const hasProc = existsSync('/proc/self/stat');
+const ticksPerSecond = hasProc
+  ? Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100
+  : 100;
+
+/** utime + stime (clock ticks) and parent of a process, or undefined once it is gone. */
+function readStat(pid: number): { ticks: number; parent: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields from its closing parenthesis.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ticks of `root` and all its descendants (tsx runs the server as a child process). */
+function treeTicks(root: number): number {
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readStat(pid);
+    if (!stat) continue;
+    ticks.set(pid, stat.ticks);
+    children.set(stat.parent, [...(children.get(stat.parent) ?? []), pid]);
+  }
+  let total = 0;
+  const pending = [root];
+  while (pending.length) {
+    const pid = pending.pop()!;
+    total += ticks.get(pid) ?? 0;
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return total;
 }
 
 function median(numbers: number[]): number {
@@ -82,17 +128,44 @@ function median(numbers: number[]): number {
 
 /** Each figure's median over the rounds (with one round, that round). */
 function medianOf(runs: Measurement[]): Measurement {
+  const medianOrNull = (values: (number | null)[]) =>
+    values.every((value) => value !== null) ? median(values as number[]) : null;
   return {
     requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
     p50: median(runs.map((run) => run.p50)),
     p99: median(runs.map((run) => run.p99)),
+    serverCpuUs: medianOrNull(runs.map((run) => run.serverCpuUs)),
+    postgresCpuUs: medianOrNull(runs.map((run) => run.postgresCpuUs)),
   };
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
-async function load(url: string, token?: string): Promise<Measurement> {
+/** What one request costs in CPU, measured around a load run. */
+function cpuMeter(serverPid: number, backendPids: () => Promise<number[]>) {
+  return async () => {
+    if (!hasProc) return async () => ({ serverCpuUs: null, postgresCpuUs: null });
+    const serverBefore = treeTicks(serverPid);
+    const backendsBefore = new Map((await backendPids()).map((pid) => [pid, readStat(pid)?.ticks ?? 0]));
+    return async (requests: number) => {
+      const serverTicks = treeTicks(serverPid) - serverBefore;
+      let backendTicks = 0;
+      // A backend opened during the run counts from zero.
+      for (const pid of await backendPids())
+        backendTicks += (readStat(pid)?.ticks ?? 0) - (backendsBefore.get(pid) ?? 0);
+      const perRequest = (ticks: number) => Math.round(((ticks / ticksPerSecond) * 1e6) / requests);
+      return { serverCpuUs: perRequest(serverTicks), postgresCpuUs: perRequest(backendTicks) };
+    };
+  };
+}
+
+async function load(
+  url: string,
+  token: string | undefined,
+  meter: ReturnType<typeof cpuMeter>,
+): Promise<Measurement> {
+  const stop = await meter();
   const result = await autocannon({
     url,
     connections,
@@ -105,6 +178,7 @@ async function load(url: string, token?: string): Promise<Measurement> {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    ...(await stop(result.requests.total)),
   };
 }
 
@@ -198,12 +272,21 @@ async function main() {
       headers: { authorization: `Bearer ${token}` },
     });
     await autocannon({ url: ceilingUrl, connections, duration: 2 });
+    // Both servers' backends are in the bench database; the idle side's cost nothing meanwhile.
+    const backendPids = async () =>
+      (
+        await admin<
+          { pid: number }[]
+        >`select pid from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`
+      ).map((row) => row.pid);
+    const hubMeter = cpuMeter(hub.child.pid!, backendPids);
+    const ceilingMeter = cpuMeter(ceilingServer.child.pid!, backendPids);
     const loadBefore = loadavg()[0]!;
     const hubRuns: Measurement[] = [];
     const ceilingRuns: Measurement[] = [];
     for (let round = 0; round < rounds; round++) {
-      hubRuns.push(await load(hubListUrl, token));
-      ceilingRuns.push(await load(ceilingUrl));
+      hubRuns.push(await load(hubListUrl, token, hubMeter));
+      ceilingRuns.push(await load(ceilingUrl, undefined, ceilingMeter));
     }
     const measured = medianOf(hubRuns);
     const ceiling = medianOf(ceilingRuns);
@@ -221,6 +304,12 @@ async function main() {
       ceiling_requests_per_s: Math.round(ceiling.requestsPerSecond),
       ceiling_p50_ms: ceiling.p50,
       ceiling_p99_ms: ceiling.p99,
+      cpu_us_per_request: {
+        hub: measured.serverCpuUs,
+        hub_postgres: measured.postgresCpuUs,
+        ceiling: ceiling.serverCpuUs,
+        ceiling_postgres: ceiling.postgresCpuUs,
+      },
       ratio: round3(
         median(hubRuns.map((run, index) => run.requestsPerSecond / ceilingRuns[index]!.requestsPerSecond)),
       ),
@@ -230,6 +319,12 @@ async function main() {
           p99_ms: run.p99,
           ceiling_requests_per_s: Math.round(ceilingRuns[index]!.requestsPerSecond),
           ceiling_p99_ms: ceilingRuns[index]!.p99,
+          cpu_us_per_request: {
+            hub: run.serverCpuUs,
+            hub_postgres: run.postgresCpuUs,
+            ceiling: ceilingRuns[index]!.serverCpuUs,
+            ceiling_postgres: ceilingRuns[index]!.postgresCpuUs,
+          },
         })),
       }),
       targets: { ratio: 0.5, p99_ms: 50 },

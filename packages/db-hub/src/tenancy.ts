@@ -18,10 +18,12 @@ export interface OrgScopeOptions {
    */
   readOnly?: boolean | undefined;
   /**
-   * A statement run first in the transaction, before the role switch, that raises division by zero
-   * (22012) when the scope must not run: see `orgAccessUnchanged`. Sent with BEGIN in the same round
-   * trip as the work's first statements; when it raises, Postgres aborts the transaction, so
-   * nothing the work sent runs, and the scope fails with OrgScopeRefused.
+   * A query evaluated in the statement that sets the scope, before the role switch takes effect,
+   * that raises division by zero (22012) when the scope must not run: see `orgAccessUnchanged`.
+   * Sent with BEGIN in the same round trip as the work's first statements; when it raises,
+   * Postgres aborts the transaction, so nothing the work sent runs (and the role and org are never
+   * set), and the scope fails with OrgScopeRefused. It must be a single-row, single-column select
+   * whose parameters are $1…$n.
    */
   precondition?: ScopePrecondition | undefined;
 }
@@ -59,29 +61,49 @@ export async function withOrgScope<T>(
   const refusedOr = (error: unknown): never => {
     throw precondition && isDivisionByZero(error) ? new OrgScopeRefused() : error;
   };
-  // On a postgres.js pool the precondition and the setting are sent with BEGIN, ahead of the first
-  // query of `work`.
-  const pipelined = await runPipelinedTransaction(
-    db,
-    [...(precondition ? [precondition] : []), { text: SET_ORG_SCOPE, params: [orgId, APP_ROLE] }],
-    work,
-    { readOnly: options.readOnly },
-  ).catch(refusedOr);
+  // On a postgres.js pool the setting (with the precondition, one statement) is sent with BEGIN,
+  // ahead of the first query of `work`.
+  const pipelined = await runPipelinedTransaction(db, [openingStatement(orgId, precondition)], work, {
+    readOnly: options.readOnly,
+  }).catch(refusedOr);
   if (pipelined !== NOT_PIPELINED) return pipelined;
   // PGlite, or a transaction already open (a savepoint then).
   return db
     .transaction(
       async (tx) => {
-        if (precondition) await tx.execute(precondition.toSql()).catch(refusedOr);
-        await tx.execute(
-          sql`select set_config('app.org_id', ${orgId}, true), set_config('role', ${APP_ROLE}, true)`,
-        );
+        const setting = sql`set_config('app.org_id', ${orgId}, true), set_config('role', ${APP_ROLE}, true)`;
+        await tx
+          .execute(
+            precondition
+              ? sql`select (${precondition.toSql()}) as unchanged, ${setting}`
+              : sql`select ${setting}`,
+          )
+          .catch(refusedOr);
         return work(tx as unknown as Database);
       },
       options.readOnly ? { accessMode: 'read only' } : undefined,
     )
     .catch(refusedOr);
 }
+
+/**
+ * The statement that opens a scope: the setting alone, or with a precondition one statement that
+ * evaluates the precondition (as a scalar subquery, first) and then sets the scope, so the check
+ * costs no statement of its own. Tables are read with the privileges the statement started with
+ * (the connection's own role): the role switch applies from the next statement on.
+ */
+function openingStatement(orgId: string, precondition: ScopePrecondition | undefined): Statement {
+  if (!precondition) return { text: SET_ORG_SCOPE, params: [orgId, APP_ROLE] };
+  let text = openingTexts.get(precondition.text);
+  if (!text) {
+    const shifted = precondition.text.replace(/\$(\d+)/g, (_, index: string) => `$${Number(index) + 2}`);
+    text = `select (${shifted}) as unchanged, set_config('app.org_id', $1, true), set_config('role', $2, true)`;
+    openingTexts.set(precondition.text, text);
+  }
+  return { text, params: [orgId, APP_ROLE, ...precondition.params] };
+}
+/** Per precondition text (there is one in practice: orgAccessUnchanged's). */
+const openingTexts = new Map<string, string>();
 
 export interface OrgAccessKey {
   sessionId: string;

@@ -179,6 +179,16 @@ describe('withOrgScope options', () => {
     await expect(
       withOrgScope(db, orgA, insertSite('A-confirmed'), { precondition: orgAccessUnchanged(key, version!) }),
     ).resolves.toEqual([{ name: 'A-confirmed' }]);
+    // The one opening statement both checks and sets the scope: the work runs as the app role in the org.
+    const inside = rows<{ role: string; org: string }>(
+      await withOrgScope(
+        db,
+        orgA,
+        (tx) => tx.execute(sql`select current_user as role, current_setting('app.org_id', true) as org`),
+        { precondition: orgAccessUnchanged(key, version!) },
+      ),
+    );
+    expect(inside).toEqual([{ role: APP_ROLE, org: orgA }]);
     // Any change to the rows (here the role) refutes it; the write is not made.
     await db
       .update(schema.memberships)
