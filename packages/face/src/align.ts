@@ -160,7 +160,10 @@ export function toGrey(rgb: Uint8Array): Float32Array {
   return out;
 }
 
-/** RGB HWC bytes → float NCHW with (x − mean) / std, optionally mirrored left–right. */
+/**
+ * RGB HWC bytes → float NCHW with (x − mean) / std, optionally mirrored left–right, with the
+ * planes in RGB order or, for models trained on OpenCV's BGR images, in BGR order.
+ */
 export function toNchw(
   rgb: Uint8Array,
   width: number,
@@ -168,17 +171,20 @@ export function toNchw(
   mean: number,
   std: number,
   mirror = false,
+  planes: 'rgb' | 'bgr' = 'rgb',
 ): Float32Array {
   const plane = width * height;
   const out = new Float32Array(plane * 3);
+  const r = planes === 'rgb' ? 0 : 2 * plane;
+  const b = planes === 'rgb' ? 2 * plane : 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const sx = mirror ? width - 1 - x : x;
       const i = (y * width + sx) * 3;
       const o = y * width + x;
-      out[o] = (rgb[i]! - mean) / std;
+      out[r + o] = (rgb[i]! - mean) / std;
       out[plane + o] = (rgb[i + 1]! - mean) / std;
-      out[2 * plane + o] = (rgb[i + 2]! - mean) / std;
+      out[b + o] = (rgb[i + 2]! - mean) / std;
     }
   }
   return out;

@@ -36,7 +36,7 @@ describe('FaceEngine (UltraFace + fr_feature, worker thread)', () => {
   it('returns an L2-normalised 512-d template tagged with the model id', async () => {
     const a = await engine.analyze(fixture('person-a-5.jpg'));
     expect(a.faceCount).toBe(1);
-    expect(a.template!.modelId).toBe('fr_feature-87aacdfe-flip');
+    expect(a.template!.modelId).toBe('fr_feature-87aacdfe-bgr-flip');
     const norm = Math.hypot(...a.template!.vector);
     expect(norm).toBeCloseTo(1, 5);
     expect(a.passive!.combined).toBeGreaterThan(0.5);

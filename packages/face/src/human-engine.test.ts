@@ -10,7 +10,7 @@ const engines: FaceEngine[] = [];
 afterAll(async () => Promise.all(engines.map((e) => e.close())));
 
 describe.each([
-  ['fr_feature', 'fr_feature-87aacdfe-flip', 0.4],
+  ['fr_feature', 'fr_feature-87aacdfe-bgr-flip', 0.4],
   ['faceres', 'human-faceres-3.3.6', 0.68],
 ] as const)('Human landmarks + %s', (embedder, modelId, threshold) => {
   it('tells person A from person B and reports pose and eyes', async () => {

@@ -86,7 +86,7 @@ export class FaceGallery {
     this.kernel?.ensure(INITIAL_CAPACITY_ROWS * dim);
   }
 
-  /** @example const gallery = await FaceGallery.create('fr_feature-87aacdfe-flip', 512); */
+  /** @example const gallery = await FaceGallery.create('fr_feature-87aacdfe-bgr-flip', 512); */
   static async create(
     modelId: string,
     dim: number,

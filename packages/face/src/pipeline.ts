@@ -12,6 +12,7 @@ import { combinePassive } from './liveness';
 import {
   detectBoxes,
   embedFrFeature,
+  FR_FEATURE_PLANES,
   frLivenessScore,
   l2normalize,
   landmarksForBox,
@@ -54,11 +55,12 @@ const FR_FEATURE_HASH8 = '87aacdfe';
 
 /**
  * The id stored with every template. Templates are only comparable when the ids are equal; a
- * change of id means re-enrollment.
+ * change of id means re-enrollment. `-bgr`: fr_feature fed BGR planes (its training order);
+ * templates of the earlier RGB-fed ids (`fr_feature-87aacdfe-flip`) are not comparable with them.
  */
 export function modelIdFor(embedder: EmbedderId, mirror: boolean): string {
   return embedder === 'fr_feature'
-    ? `fr_feature-${FR_FEATURE_HASH8}${mirror ? '-flip' : ''}`
+    ? `fr_feature-${FR_FEATURE_HASH8}-${FR_FEATURE_PLANES}${mirror ? '-flip' : ''}`
     : `human-faceres-${HUMAN_VERSION}`;
 }
 
