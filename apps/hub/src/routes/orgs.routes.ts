@@ -85,11 +85,17 @@ export function orgRoutes(deps: HubDeps) {
       method: 'patch',
       path: '/api/orgs/{orgId}',
       tags: ['Organizations'],
-      summary: 'Change organisation settings (name, time zone, week start, locale)',
+      summary: 'Change organisation settings (name, time zone, week start, locale, timesheet periods)',
+      description:
+        'A new period setting keeps submitted, approved and locked timesheets as they are and re-cuts the ' +
+        'open ones after the last of them (see `periodEffectiveFrom`); 409 when a date asked for overlaps one.',
       security,
       middleware: [withPermission('org.update')] as const,
       request: { params: ZOrgParams, body: jsonBody(ZUpdateOrganizationBody) },
-      responses: { 200: jsonResponse(ZOrganization, 'Updated'), ...problems(400, 401, 403, 404, 415, 422) },
+      responses: {
+        200: jsonResponse(ZOrganization, 'Updated'),
+        ...problems(400, 401, 403, 404, 409, 415, 422),
+      },
     }),
     async (c) => {
       const { orgId } = c.req.valid('param');

@@ -21,12 +21,12 @@ import {
   type PunchLogRow,
   type ReportFilter,
 } from '@clockface/db-hub/queries';
-import { getPeriodBounds, listPeriods } from '@clockface/timekeeping';
+import { getPeriodBounds } from '@clockface/timekeeping';
 import ExcelJS from 'exceljs';
 import type { Logger } from 'pino';
 import { combineCarried, computeCarried } from './carried-corrections';
 import { resolveReportFilter, type ReportCaller } from './reports.service';
-import { periodConfigOf } from './timesheets.service';
+import { orgListPeriods } from './timesheets.service';
 
 const addDays = (date: string, days: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
@@ -334,9 +334,9 @@ async function readPayrollPage(
 
 function periodsFor(caller: ReportCaller, query: TPayrollExportQuery) {
   if (query.period === 'range') return [{ start: query.from, end: query.to }];
-  // The timesheets' own periods (same default biweekly anchor), so payroll rows match timesheets.
-  const config = periodConfigOf(caller.membership.organization);
-  return listPeriods(config, query.from, query.to).map((period) => ({
+  // The timesheets' own periods (same default biweekly anchor, same cut after a change of the
+  // period setting), so payroll rows match timesheets.
+  return orgListPeriods(caller.membership.organization, query.from, query.to).map((period) => ({
     start: period.start < query.from ? query.from : period.start,
     end: period.end > query.to ? query.to : period.end,
   }));

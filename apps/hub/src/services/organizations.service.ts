@@ -13,6 +13,7 @@ import {
 import type { ActorContext, HubDeps } from '../deps';
 import { recordAudit } from './audit.service';
 import { toOrganization } from './serializers';
+import { recutPeriods } from './timesheets.service';
 
 export interface NewOrganizationInput {
   name: string;
@@ -62,16 +63,19 @@ export async function updateOrganizationSettings(
   tx: Database,
   actor: ActorContext,
   orgId: string,
-  changes: Partial<
+  body: Partial<
     Pick<
       OrganizationRow,
       'name' | 'timeZone' | 'weekStart' | 'locale' | 'periodFrequency' | 'periodAnchorDate'
     >
-  >,
+  > & { periodEffectiveFrom?: string | undefined },
 ) {
+  const { periodEffectiveFrom, ...changes } = body;
   const before = await findOrganization(tx, { orgId });
   if (!before) throw new AppError('NOT_FOUND');
-  const after = await updateOrganization(tx, { orgId, changes });
+  // A new period setting re-cuts the open timesheets from the right date (timesheets.service).
+  const recut = await recutPeriods(tx, actor, before, changes, periodEffectiveFrom);
+  const after = await updateOrganization(tx, { orgId, changes: { ...changes, ...recut } });
   if (!after) throw new AppError('NOT_FOUND');
   await recordAudit(tx, actor, {
     orgId,

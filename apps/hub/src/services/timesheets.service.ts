@@ -10,11 +10,14 @@ import type { TCarriedTotals, TPermission } from '@clockface/contracts/api';
 import type { Database } from '@clockface/db-hub';
 import {
   enqueueProjection,
+  deleteOpenTimesheets,
   ensureTimesheetForUpdate,
   findEmployee,
   findSite,
   findTimesheet,
   listAuditEntries,
+  listClosedTimesheets,
+  lockTimesheetsForRecut,
   listEmployeeTimesheets,
   listPeriodTimesheets,
   listPeriodTimesheetsForUpdate,
@@ -32,7 +35,6 @@ import {
 } from '@clockface/db-hub/queries';
 import {
   getLocalDate,
-  getNextPeriod,
   getPeriodForDate,
   type PeriodConfig,
   type TimesheetPeriod,
@@ -57,7 +59,9 @@ import { assertEmployeeInScope, resolveEmployeeScope, scopeEmployeeFilter } from
  */
 const DEFAULT_BIWEEKLY_ANCHOR_MONDAY = '2024-01-01';
 
-export function periodConfigOf(org: OrganizationRow): PeriodConfig {
+export function periodConfigOf(
+  org: Pick<OrganizationRow, 'weekStart' | 'periodAnchorDate' | 'periodFrequency'>,
+): PeriodConfig {
   const weekStart = org.weekStart as Weekday;
   const anchor =
     org.periodAnchorDate ??
@@ -67,12 +71,75 @@ export function periodConfigOf(org: OrganizationRow): PeriodConfig {
   return { frequency: org.periodFrequency, weekStart, anchorDate: anchor };
 }
 
+const addDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+/** One stretch of dates cut by one period setting; `from`/`until` inclusive, null = unbounded. */
+export interface PeriodSegment {
+  from: string | null;
+  until: string | null;
+  config: PeriodConfig;
+}
+
+/**
+ * The org's period settings over time: the earlier ones (`period_history`, written when the setting
+ * changed after timesheets had been submitted) and the current one after them.
+ */
+export function periodSegmentsOf(
+  org: Pick<OrganizationRow, 'weekStart' | 'periodAnchorDate' | 'periodFrequency' | 'periodHistory'>,
+): PeriodSegment[] {
+  const segments: PeriodSegment[] = [];
+  let from: string | null = null;
+  for (const entry of org.periodHistory ?? []) {
+    segments.push({
+      from,
+      until: entry.until,
+      config: {
+        frequency: entry.frequency,
+        weekStart: entry.weekStart as Weekday,
+        anchorDate: entry.anchorDate,
+      },
+    });
+    from = addDays(entry.until, 1);
+  }
+  segments.push({ from, until: null, config: periodConfigOf(org) });
+  return segments;
+}
+
+/**
+ * The timesheet period containing a date: the setting in force on that date cuts it, and a period
+ * is clipped where the setting changed (so the first period after a change may be short).
+ */
+export function orgPeriodForDate(org: OrganizationRow, date: string): TimesheetPeriod {
+  const segment = periodSegmentsOf(org).find(
+    (candidate) =>
+      (candidate.from === null || candidate.from <= date) &&
+      (candidate.until === null || date <= candidate.until),
+  )!;
+  const period = getPeriodForDate(segment.config, date);
+  return {
+    start: segment.from !== null && period.start < segment.from ? segment.from : period.start,
+    end: segment.until !== null && period.end > segment.until ? segment.until : period.end,
+  };
+}
+
+export const orgNextPeriod = (org: OrganizationRow, period: TimesheetPeriod) =>
+  orgPeriodForDate(org, addDays(period.end, 1));
+
+/** Every period overlapping `from`…`to`, in order. */
+export function orgListPeriods(org: OrganizationRow, from: string, to: string): TimesheetPeriod[] {
+  const out: TimesheetPeriod[] = [];
+  for (let period = orgPeriodForDate(org, from); period.start <= to; period = orgNextPeriod(org, period))
+    out.push(period);
+  return out;
+}
+
 /** The period starting on `periodStart`; any other date is refused, naming the right start. */
 export function resolvePeriod(org: OrganizationRow, periodStart: string): TimesheetPeriod {
-  const period = getPeriodForDate(periodConfigOf(org), periodStart);
+  const period = orgPeriodForDate(org, periodStart);
   if (period.start !== periodStart) {
     throw new AppError('VALIDATION_FAILED', {
-      message: `${periodStart} is not the first day of a ${org.periodFrequency} period; the period containing it starts on ${period.start}`,
+      message: `${periodStart} is not the first day of a timesheet period; the period containing it starts on ${period.start}`,
       issues: [{ path: 'periodStart', message: `Use ${period.start}` }],
     });
   }
@@ -509,16 +576,14 @@ export async function findNextOpenPeriod(
   employeeId: string,
   locked: TimesheetPeriod,
 ): Promise<TimesheetPeriod> {
-  const config = periodConfigOf(org);
   const later = await listEmployeeTimesheets(tx, { orgId: org.id, employeeId, fromDate: locked.end });
   const closed = new Set(
     later
       .filter((sheet) => sheet.status === 'locked' || sheet.status === 'approved')
       .map((s) => s.periodStart),
   );
-  let period = getNextPeriod(config, getPeriodForDate(config, locked.end));
-  for (let step = 0; step < 400 && closed.has(period.start); step += 1)
-    period = getNextPeriod(config, period);
+  let period = orgNextPeriod(org, orgPeriodForDate(org, locked.end));
+  for (let step = 0; step < 400 && closed.has(period.start); step += 1) period = orgNextPeriod(org, period);
   return period;
 }
 
@@ -615,4 +680,122 @@ export async function lockPeriod(
     lockedEmployeeIds: approved.map((sheet) => sheet.employeeId),
     notApproved: waiting,
   };
+}
+
+type PeriodHistoryEntry = OrganizationRow['periodHistory'][number];
+type PeriodSettings = Pick<OrganizationRow, 'periodFrequency' | 'periodAnchorDate' | 'weekStart'>;
+
+/** Whether two settings cut every date the same way (a biweekly anchor moved by whole cycles does not). */
+function cutsAlike(a: PeriodConfig, b: PeriodConfig): boolean {
+  if (a.frequency !== b.frequency) return false;
+  if (a.frequency === 'weekly') return a.weekStart === b.weekStart;
+  if (a.frequency === 'biweekly') {
+    const days =
+      (Date.parse(`${a.anchorDate}T00:00:00Z`) - Date.parse(`${b.anchorDate}T00:00:00Z`)) / 86_400_000;
+    return days % 14 === 0;
+  }
+  return true;
+}
+
+/**
+ * A change of the org's period setting (frequency, biweekly anchor, or the week start of weekly
+ * periods), decided the way payroll needs it: timesheets that are submitted, approved or locked keep
+ * their dates; the new setting cuts the dates from `effectiveFrom` — by default the day after the
+ * last such timesheet ends (the whole timeline when there is none) — and the earlier settings are
+ * kept in `period_history` for the dates before it, so no date falls in two periods or in none. The
+ * first new period is clipped to start on `effectiveFrom` (a biweekly setting without an anchor
+ * starts its cycle there). Open timesheet rows from then on are deleted (a period without a row is
+ * open; their figures come from the work days, which stay). An `effectiveFrom` on or before the end
+ * of a submitted, approved or locked timesheet is a 409 naming it. Audited as
+ * `organization.periods_recut`. Returns the organization columns to write, or undefined when the
+ * change does not move any period.
+ */
+export async function recutPeriods(
+  tx: Database,
+  actor: ActorContext,
+  before: OrganizationRow,
+  changes: Partial<PeriodSettings>,
+  requestedFrom: string | undefined,
+): Promise<{ periodHistory: PeriodHistoryEntry[]; periodAnchorDate?: string | null } | undefined> {
+  const next: PeriodSettings = {
+    periodFrequency: changes.periodFrequency ?? before.periodFrequency,
+    periodAnchorDate:
+      changes.periodAnchorDate !== undefined ? changes.periodAnchorDate : before.periodAnchorDate,
+    weekStart: changes.weekStart ?? before.weekStart,
+  };
+  if (requestedFrom === undefined && cutsAlike(periodConfigOf(before), periodConfigOf(next)))
+    return undefined;
+  await lockTimesheetsForRecut(tx);
+  const history = before.periodHistory ?? [];
+  const closed = await listClosedTimesheets(tx, { orgId: before.id, from: requestedFrom ?? null });
+  let from: string | null;
+  if (requestedFrom !== undefined) {
+    const conflict = closed[0];
+    if (conflict) {
+      const employee = await findEmployee(tx, {
+        orgId: before.id,
+        employeeId: conflict.employeeId,
+        includeDeleted: true,
+      });
+      throw new AppError('CONFLICT', {
+        message:
+          `The ${conflict.status} timesheet of ${employee?.name ?? conflict.employeeId} for ` +
+          `${conflict.periodStart}…${conflict.periodEnd} overlaps the new periods from ${requestedFrom}. ` +
+          `Reopen it first, or let the new periods start after ${closed.at(-1)!.periodEnd}.`,
+        issues: [{ path: 'periodEffectiveFrom', message: `Must be after ${closed.at(-1)!.periodEnd}` }],
+      });
+    }
+    from = requestedFrom;
+  } else {
+    const lastClosedEnd = closed.at(-1)?.periodEnd;
+    const lastHistoryEnd = history.at(-1)?.until;
+    const after = [lastClosedEnd, lastHistoryEnd]
+      .filter((date): date is string => date !== undefined)
+      .sort()
+      .at(-1);
+    from = after === undefined ? null : addDays(after, 1);
+  }
+  const periodAnchorDate =
+    next.periodFrequency === 'biweekly' && next.periodAnchorDate === null && from !== null ? from : undefined;
+  const periodHistory: PeriodHistoryEntry[] =
+    from === null
+      ? []
+      : periodSegmentsOf(before).flatMap((segment) =>
+          segment.from === null || segment.from < from
+            ? [
+                {
+                  until: segment.until !== null && segment.until < from ? segment.until : addDays(from, -1),
+                  frequency: segment.config.frequency,
+                  weekStart: segment.config.weekStart ?? 1,
+                  anchorDate: segment.config.anchorDate!,
+                },
+              ]
+            : [],
+        );
+  const recut = await deleteOpenTimesheets(tx, { orgId: before.id, from });
+  const settingOf = (settings: PeriodSettings) => ({
+    periodFrequency: settings.periodFrequency,
+    periodAnchorDate: settings.periodAnchorDate,
+    weekStart: settings.weekStart,
+  });
+  await recordAudit(tx, actor, {
+    orgId: before.id,
+    action: 'organization.periods_recut',
+    entityType: 'organization',
+    entityId: before.id,
+    before: { ...settingOf(before), periodHistory: history },
+    after: {
+      ...settingOf(next),
+      ...(periodAnchorDate !== undefined ? { periodAnchorDate } : {}),
+      effectiveFrom: from,
+      periodHistory,
+      recutOpenTimesheets: recut.map((sheet) => ({
+        id: sheet.id,
+        employeeId: sheet.employeeId,
+        periodStart: sheet.periodStart,
+        periodEnd: sheet.periodEnd,
+      })),
+    },
+  });
+  return { periodHistory, ...(periodAnchorDate !== undefined ? { periodAnchorDate } : {}) };
 }

@@ -63,7 +63,9 @@ async function payrollCsv(): Promise<Map<string, Record<string, string>>> {
 
 async function payrollXlsx(): Promise<Map<string, Record<string, unknown>>> {
   const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(await download(`/exports/payroll?${RANGE}&format=xlsx`));
+  await workbook.xlsx.load(
+    (await download(`/exports/payroll?${RANGE}&format=xlsx`)) as unknown as ArrayBuffer,
+  );
   const sheet = workbook.worksheets[0]!;
   const header = (sheet.getRow(1).values as unknown[]).slice(1) as string[];
   const out = new Map<string, Record<string, unknown>>();

@@ -27,6 +27,15 @@ export const ZUpdateOrganizationBody = z
     periodFrequency: z.enum(['weekly', 'biweekly', 'semimonthly', 'monthly']).optional(),
     /** Biweekly: any date on which a period starts (fixes the two-week phase). */
     periodAnchorDate: z.iso.date().nullable().optional(),
+    periodEffectiveFrom: z.iso
+      .date()
+      .optional()
+      .meta({
+        description:
+          'When the period setting changes: the first date the new periods cut. Default: the day after the ' +
+          'last submitted, approved or locked timesheet ends (those keep their dates; open ones from then on ' +
+          'are re-cut). A date on or before the end of such a timesheet is 409.',
+      }),
   })
   .strict()
   .meta({ id: 'UpdateOrganizationBody' });

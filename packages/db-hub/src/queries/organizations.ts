@@ -32,7 +32,13 @@ export async function updateOrganization(
     changes: Partial<
       Pick<
         OrganizationRow,
-        'name' | 'timeZone' | 'weekStart' | 'locale' | 'periodFrequency' | 'periodAnchorDate'
+        | 'name'
+        | 'timeZone'
+        | 'weekStart'
+        | 'locale'
+        | 'periodFrequency'
+        | 'periodAnchorDate'
+        | 'periodHistory'
       >
     >;
   },

@@ -345,3 +345,47 @@ export async function listCarriedTargets(
      order by 1, 2`);
   return rowsOf<{ employeeId: string; carriedTo: string }>(result);
 }
+
+/**
+ * Holds off every new or changing timesheet row until the transaction ends (a change of the org's
+ * period setting re-cuts them: a submit racing it would land in a period that no longer exists).
+ * The period setting changes rarely, so a short table lock is the simple, certain way.
+ */
+export async function lockTimesheetsForRecut(db: Database): Promise<void> {
+  await db.execute(sql`lock table timesheets in share row exclusive mode`);
+}
+
+/** The org's submitted, approved or locked timesheets ending on or after `from` (all when null), by end. */
+export async function listClosedTimesheets(
+  db: Database,
+  params: { orgId: string; from: string | null },
+): Promise<TimesheetRow[]> {
+  return db
+    .select()
+    .from(timesheets)
+    .where(
+      and(
+        eq(timesheets.orgId, params.orgId),
+        inArray(timesheets.status, ['submitted', 'approved', 'locked']),
+        params.from ? gte(timesheets.periodEnd, params.from) : undefined,
+      ),
+    )
+    .orderBy(asc(timesheets.periodEnd), asc(timesheets.employeeId));
+}
+
+/** Deletes the org's open timesheet rows ending on or after `from` (all when null); returns them. */
+export async function deleteOpenTimesheets(
+  db: Database,
+  params: { orgId: string; from: string | null },
+): Promise<TimesheetRow[]> {
+  return db
+    .delete(timesheets)
+    .where(
+      and(
+        eq(timesheets.orgId, params.orgId),
+        eq(timesheets.status, 'open'),
+        params.from ? gte(timesheets.periodEnd, params.from) : undefined,
+      ),
+    )
+    .returning();
+}
