@@ -234,3 +234,59 @@ describe('a correction carried out of a locked period', () => {
     });
   });
 });
+
+describe('a forgotten clock-out carried out of a locked period', () => {
+  it('counts in the next period, which gets a payroll row of its own when it has no work day', async () => {
+    const bob = org.employees.bob;
+    await punch(bob, 'clock_in', '2026-03-04T08:00:00Z');
+    await org.project();
+    for (const action of ['submit', 'approve', 'lock'])
+      expect(
+        (await org.as('owner', 'POST', `/employees/${bob}/timesheets/${LOCKED}/${action}`, {})).status,
+      ).toBe(200);
+    const lockedTotals = (await org.as('owner', 'GET', `/employees/${bob}/timesheets/${LOCKED}`)).body.totals;
+    org.clock.advance(60_000);
+    const added = await org.as('owner', 'POST', `/employees/${bob}/adjustments`, {
+      kind: 'punch',
+      punchType: 'clock_out',
+      occurredAt: '2026-03-04T12:00:00Z',
+      reason: 'Forgot to clock out',
+      carryToNextOpenPeriod: true,
+    });
+    expect(added.status).toBe(201);
+    expect(added.body.carriedToPeriodStart).toBe(NEXT);
+    await org.project();
+    expect((await org.as('owner', 'GET', `/employees/${bob}/timesheets/${LOCKED}`)).body.totals).toEqual(
+      lockedTotals,
+    );
+    const next = (await org.as('owner', 'GET', `/employees/${bob}/timesheets/${NEXT}`)).body;
+    expect(next).toMatchObject({
+      projectedTotals: { workedMinutes: 0 },
+      carriedTotals: { workedMinutes: 240 - lockedTotals.workedMinutes },
+      totals: { workedMinutes: 240 },
+      carriedAdjustments: [expect.objectContaining({ id: added.body.id, kind: 'punch' })],
+    });
+    const text = (await download(`/exports/payroll?${RANGE}&format=csv&employeeId=${bob}`))
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
+    const [header, ...rows] = text
+      .trimEnd()
+      .split('\r\n')
+      .map((line) => line.split(','));
+    const column = (name: string) => header!.indexOf(name);
+    expect(
+      rows.map((row) => [
+        row[column('Period start')],
+        row[column('Worked hours')],
+        row[column('Carried hours')],
+      ]),
+    ).toEqual([
+      [LOCKED, (lockedTotals.workedMinutes / 60).toFixed(2), ''],
+      [
+        NEXT,
+        ((240 - lockedTotals.workedMinutes) / 60).toFixed(2),
+        ((240 - lockedTotals.workedMinutes) / 60).toFixed(2),
+      ],
+    ]);
+  });
+});
