@@ -3,6 +3,7 @@
  * in for Electron's utility process, which cannot run here): real SQLite stores, real keys.
  */
 import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -251,8 +252,55 @@ describe('agent host with the real agent process', () => {
     expect(messages.find((message) => message.type === 'recognition')).toMatchObject({
       result: { employeeId: null },
     });
+    // The real engine answered (not the "engine unavailable" stand-in).
+    expect(
+      messages.some((message) => message.type === 'log' && message.message.startsWith('recognition ready')),
+    ).toBe(true);
     expect(await host.stop()).toBe('clean');
   }, 180_000);
+
+  it('a fresh kiosk: the agent writes a sealed spare as its key, asks for another, and main seals one', async () => {
+    const spare = { key: new Uint8Array(randomBytes(32)), sealed: new Uint8Array(randomBytes(48)) };
+    let spareRequests = 0;
+    const { host, messages } = hostFor(
+      () => ({
+        type: 'start',
+        dataDir,
+        faceRecognition: false,
+        key: {
+          mode: 'sealed',
+          material: {
+            sealedKeyFile: sealedKeyFileFor(dataDir),
+            description: 'OS secure storage (test)',
+            current: { status: 'absent' },
+            spares: [spare],
+          },
+        },
+      }),
+      {
+        makeSpare: async () => {
+          spareRequests += 1;
+          return { key: new Uint8Array(randomBytes(32)), sealed: new Uint8Array(8) };
+        },
+      },
+    );
+    await host.start();
+    await until(() => host.state === 'running' && spareRequests === 1);
+    expect(messages.find((message) => message.type === 'status')).toMatchObject({
+      status: { provisioning: 'not_provisioned', dataKey: 'ready' },
+    });
+    expect(readFileSync(sealedKeyFileFor(dataDir))).toEqual(Buffer.from(spare.sealed));
+    expect(existsSync(storeConfig(dataDir).keyFile)).toBe(false);
+    expect(await host.stop()).toBe('clean');
+    const store = openAgentStore(storeConfig(dataDir), {
+      description: 'test',
+      load: () => Buffer.from(spare.key),
+      create: () => Buffer.from(spare.key),
+      destroy: () => {},
+    });
+    expect(store.keyState.status).toBe('ready');
+    store.close();
+  });
 
   it('kills an agent that does not stop within the timeout', async () => {
     const stubborn = join(dataDir, 'stubborn.mjs');
