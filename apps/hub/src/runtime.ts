@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app';
 import type { HubConfig } from './config';
 import type { HubDeps } from './deps';
-import { handleReenrollFaces } from './jobs/face-reenrollment';
+import { handleReenrollFaces, handleSweepFaceReenrollment } from './jobs/face-reenrollment';
 import { handleAccrueLeave } from './jobs/leave-accrual';
 import { handleProjectQueuedTime } from './jobs/projection';
 import { QUEUES, startJobQueue } from './jobs/queue';
@@ -83,6 +83,7 @@ export async function startRuntime(
           [QUEUES.projectTime]: async () => void (await handleProjectQueuedTime(deps)),
           [QUEUES.accrueLeave]: async () => void (await handleAccrueLeave(deps)),
           [QUEUES.reenrollFaces]: async (data) => void (await handleReenrollFaces(deps, data)),
+          [QUEUES.sweepFaceReenrollment]: async () => void (await handleSweepFaceReenrollment(deps)),
         },
         log,
         { runWorkers: config.runJobs },

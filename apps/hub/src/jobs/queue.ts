@@ -19,6 +19,8 @@ export const QUEUES = {
   accrueLeave: 'accrue-leave',
   /** Re-make an org's face templates from kept photos after a model change (see face-reenrollment.ts). */
   reenrollFaces: 'reenroll-faces',
+  /** Queue reenroll-faces for every org that keeps photos (at start and hourly: a new model id after an upgrade). */
+  sweepFaceReenrollment: 'sweep-face-reenrollment',
 } as const;
 
 export type JobHandlers = {
@@ -27,6 +29,7 @@ export type JobHandlers = {
   [QUEUES.projectTime]: () => Promise<void>;
   [QUEUES.accrueLeave]: () => Promise<void>;
   [QUEUES.reenrollFaces]: (data: { orgId: string }) => Promise<void>;
+  [QUEUES.sweepFaceReenrollment]: () => Promise<void>;
 };
 
 export interface JobQueue {
@@ -62,6 +65,7 @@ export async function startJobQueue(
   await boss.createQueue(QUEUES.accrueLeave, { retryLimit: 0 });
   // Re-enrollment resumes where it stopped (pending employees are recomputed), so retries are safe.
   await boss.createQueue(QUEUES.reenrollFaces, { policy: 'stately', retryLimit: 3, retryDelay: 30 });
+  await boss.createQueue(QUEUES.sweepFaceReenrollment, { policy: 'stately', retryLimit: 0 });
 
   if (options.runWorkers) {
     await boss.work<{ mailId: string }>(QUEUES.deliverMail, { batchSize: 1 }, async ([job]) => {
@@ -90,6 +94,11 @@ export async function startJobQueue(
     await boss.work<{ orgId: string }>(QUEUES.reenrollFaces, { batchSize: 1 }, async ([job]) => {
       if (job) await handlers[QUEUES.reenrollFaces](job.data);
     });
+    await boss.work(QUEUES.sweepFaceReenrollment, { batchSize: 1 }, async () => {
+      await handlers[QUEUES.sweepFaceReenrollment]();
+    });
+    await boss.schedule(QUEUES.sweepFaceReenrollment, '41 * * * *');
+    await boss.send(QUEUES.sweepFaceReenrollment, {});
   }
 
   return {

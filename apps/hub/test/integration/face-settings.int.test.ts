@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAllRows } from '../helpers/db-snapshot';
 import { createTestHub, signUpOwner, type TestHub } from '../helpers/test-hub';
 import { createEnrollmentToken, registerKiosk, type TestKiosk } from '../helpers/test-kiosk';
-import { handleReenrollFaces } from '../../src/jobs/face-reenrollment';
+import { handleReenrollFaces, handleSweepFaceReenrollment } from '../../src/jobs/face-reenrollment';
 
 const FIXTURES = new URL('../../../../packages/face/fixtures/', import.meta.url);
 const bytes = (name: string) => readFileSync(fileURLToPath(new URL(name, FIXTURES)));
@@ -411,5 +411,29 @@ describe('a kept photo the new model cannot use', () => {
     ).toMatchObject({ entityId: employeeId });
     // Nothing left to try for this model.
     expect(await handleReenrollFaces(hub.runtime.deps, { orgId: owner.orgId })).toBe('SKIPPED');
+  }, 120_000);
+});
+
+describe('a new model id from an upgrade of the face pipeline', () => {
+  it('the sweep re-enrolls orgs that keep photos without anyone changing a setting', async () => {
+    const employeeId = await enrolledEmployee('U-1', ['person-a-9.jpg']);
+    const current = (await asOwner('GET', '/face-settings')).body.modelId as string;
+    // Templates made by an earlier version of the pipeline carry an older id.
+    await withOrgScope(hub.runtime.deps.db, owner.orgId, (tx) =>
+      tx
+        .update(schema.faceTemplates)
+        .set({ modelId: `${current}-previous` })
+        .where(eq(schema.faceTemplates.employeeId, employeeId)),
+    );
+    const before = await asOwner('GET', '/face-settings');
+    expect(before.body.reenrollment.pending).toBe(1);
+
+    expect(await handleSweepFaceReenrollment(hub.runtime.deps)).toBeGreaterThanOrEqual(1);
+    await waitFor(
+      () => asOwner('GET', '/face-settings'),
+      (response) => response.body.reenrollment.pending === 0,
+    );
+    const items = (await asOwner('GET', `/employees/${employeeId}/face-templates`)).body.items;
+    expect(items.map((item: { modelId: string }) => item.modelId)).toEqual([current]);
   }, 120_000);
 });

@@ -407,3 +407,15 @@ export async function retireOtherModelFaceTemplates(
     .returning({ id: faceTemplates.id });
   return rows.map((row) => row.id);
 }
+
+/**
+ * Active orgs that keep enrollment photos (outside any org scope: the re-enrollment sweep), so a
+ * model id change from an upgrade of the face pipeline is re-enrolled without anyone asking.
+ */
+export async function listOrgIdsWithKeptFacePhotos(db: Database): Promise<string[]> {
+  const result = await db.execute(sql`
+    select distinct p.org_id from face_photos p
+      join organizations o on o.id = p.org_id and o.status = 'active'
+  `);
+  return rowsOf<{ org_id: string }>(result).map((row) => row.org_id);
+}
