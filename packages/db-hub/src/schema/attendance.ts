@@ -70,6 +70,11 @@ export const attendanceEvents = pgTable(
     index('attendance_events_employee_time_idx').on(table.orgId, table.employeeId, table.occurredAt),
     // Serves org-wide period projections and exports.
     index('attendance_events_org_time_idx').on(table.orgId, table.occurredAt),
+    // Admin punches (corrections) are few among the kiosks' millions: the correction log and the
+    // carried corrections a payroll page looks for read them without touching the rest.
+    index('attendance_events_admin_idx')
+      .on(table.orgId, table.employeeId, table.occurredAt)
+      .where(sql`${table.source} = 'admin'`),
     // One event per position in a device's chain; also serves the ingest's neighbour lookups.
     uniqueIndex('attendance_events_device_seq_key')
       .on(table.orgId, table.deviceId, table.seq)

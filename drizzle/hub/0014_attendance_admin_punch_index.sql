@@ -1,0 +1,1 @@
+CREATE INDEX "attendance_events_admin_idx" ON "attendance_events" USING btree ("org_id","employee_id","occurred_at") WHERE "attendance_events"."source" = 'admin';
