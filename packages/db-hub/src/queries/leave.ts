@@ -458,7 +458,7 @@ export async function listLeaveApproverEmails(
       select t.manager_user_id from teams t
         join team_members tm on tm.org_id = t.org_id and tm.team_id = t.id
        where t.org_id = ${params.orgId} and tm.employee_id = ${params.employeeId}
-         and t.deleted_at is null and t.manager_user_id is not null
+         and tm.ended_on is null and t.deleted_at is null and t.manager_user_id is not null
     ),
     approvers as (
       select user_id from managers
