@@ -353,6 +353,12 @@ export async function enrollFromPhotos(
         message: 'The face consent was withdrawn during enrollment; nothing was stored',
       });
     }
+    const organization = await findOrganization(tx, { orgId });
+    if (organization && organization.faceModel !== context.embedder) {
+      throw new AppError('CONFLICT', {
+        message: `The organisation switched its face model to ${organization.faceModel} during enrollment; nothing was stored, please enroll again`,
+      });
+    }
     const rows = await insertEncryptedTemplates(tx, cipher, {
       orgId,
       employeeId,
