@@ -47,11 +47,18 @@ async function created(method: string, suffix: string, body: unknown) {
   return response.body.id as string;
 }
 
-/** What must not change: the (biweekly) timesheet, the corrections log and the punches. */
+/** What must not change: the (biweekly) timesheet, the corrections log and the reports over it. */
 async function history() {
+  const read = async (suffix: string) => {
+    const response = await as('GET', suffix);
+    expect(response.status, suffix).toBe(200);
+    return response.body;
+  };
   return {
-    timesheet: (await as('GET', `/employees/${ids.tom}/timesheets/2026-02-23`)).body,
-    adjustments: (await as('GET', `/employees/${ids.tom}/adjustments`)).body,
+    timesheet: await read(`/employees/${ids.tom}/timesheets/2026-02-23`),
+    adjustments: await read(`/employees/${ids.tom}/adjustments`),
+    hours: await read('/reports/hours?from=2026-03-01&to=2026-03-08&groupBy=employee'),
+    attendance: await read('/reports/attendance?from=2026-03-01&to=2026-03-08'),
   };
 }
 
@@ -154,6 +161,7 @@ describe('termination', () => {
   it('a refused termination changes nothing', async () => {
     historyBefore = await history();
     expect(historyBefore.timesheet.totals.workedMinutes).toBe(480);
+    expect(JSON.stringify(historyBefore.hours)).toContain(ids.tom);
     const before = await countAllRows(hub.runtime.deps.db);
     const early = await as('POST', `/employees/${ids.tom}/terminate`, { terminationDate: '2024-12-31' });
     expect(early.status).toBe(422);
