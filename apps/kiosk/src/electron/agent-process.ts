@@ -13,6 +13,7 @@
  * taking frames, let the punch being written commit (its transaction is synchronous, so it cannot
  * be cut in half by the abort), stop the sync loop, close the engine and the store, say `stopped`.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, systemClock } from '@clockface/core';
 import { loadConfig } from '../agent/config';
@@ -20,7 +21,7 @@ import { openAgentStore, type AgentStore } from '../agent/db';
 import { createPostedFrameSource, MAX_POSTED_FRAME_BYTES } from '../agent/frame-sources';
 import { runAgent } from '../agent/index';
 import { createFileKeyProvider, createSealedKeyProvider, sealedKeyFileFor } from '../agent/key-storage';
-import type { PunchOutcome } from '../agent/punch.service';
+import { createPunchService, type PunchOutcome, type PunchService } from '../agent/punch.service';
 import {
   startFaceRecognizerInBackground,
   type BackgroundFaceRecognizer,
@@ -29,7 +30,7 @@ import {
 import { getAgentStatus, loadSettings } from '../agent/status';
 import { createSyncClient, runSyncLoop } from '../agent/sync-loop';
 import type { FromAgentMessage, ToAgentMessage } from './shared/agent-protocol';
-import type { KioskStatusView, PunchView } from './shared/ipc-contract';
+import type { KioskStatusView, PinPunchResult, PunchView } from './shared/ipc-contract';
 
 export interface AgentPort {
   postMessage(message: FromAgentMessage): void;
@@ -68,6 +69,13 @@ const ZToAgentMessage = z.discriminatedUnion('type', [
     capturedAt: z.number(),
   }),
   z.object({ type: z.literal('spare-key'), spare: zSpare }),
+  z.object({
+    type: z.literal('pin-punch'),
+    requestId: z.string().min(1).max(64),
+    code: z.string().min(1).max(64),
+    pin: z.string().min(1).max(64),
+    punchType: z.enum(['clock_in', 'clock_out', 'break_start', 'break_end']).optional(),
+  }),
   z.object({ type: z.literal('shutdown') }),
 ]);
 
@@ -141,6 +149,53 @@ export async function runAgentProcess(port: AgentPort): Promise<void> {
   const controller = new AbortController();
   let store: AgentStore | undefined;
   let addSpare: ((spare: { key: Uint8Array; sealed: Uint8Array }) => void) | undefined;
+  let pinPunches: PunchService | undefined;
+  let isShuttingDown = false;
+  /** Keypad punches still verifying their PIN or writing: shutdown waits for them (the outbox's write). */
+  const inFlight = new Set<Promise<void>>();
+  const answerPin = (requestId: string, result: PinPunchResult) =>
+    port.postMessage({ type: 'pin-punch-result', requestId, result });
+  const punchWithPin = (message: {
+    requestId: string;
+    code: string;
+    pin: string;
+    punchType?: PunchView['punchType'];
+  }) => {
+    if (isShuttingDown || !pinPunches) {
+      answerPin(message.requestId, {
+        ok: false,
+        code: 'SERVICE_UNAVAILABLE',
+        message: isShuttingDown ? 'The kiosk is shutting down' : 'The kiosk is starting',
+      });
+      return;
+    }
+    const service = pinPunches;
+    const work = service
+      .punchWithPin({
+        code: message.code,
+        pin: message.pin,
+        ...(message.punchType ? { type: message.punchType } : {}),
+      })
+      .then(
+        (outcome) => {
+          answerPin(message.requestId, { ok: true, punch: toPunchView(outcome) });
+          port.postMessage({ type: 'punch', punch: toPunchView(outcome) });
+        },
+        (error: unknown) => {
+          const appError = AppError.parse(error);
+          answerPin(message.requestId, {
+            ok: false,
+            code: appError.code,
+            message: appError.message,
+            ...(appError.retryAfterSeconds === undefined
+              ? {}
+              : { retryAfterSeconds: appError.retryAfterSeconds }),
+          });
+        },
+      )
+      .finally(() => inFlight.delete(work));
+    inFlight.add(work);
+  };
   let resolveStart: (message: Extract<ToAgentMessage, { type: 'start' }>) => void = () => {};
   const started = new Promise<Extract<ToAgentMessage, { type: 'start' }>>(
     (resolvePromise) => (resolveStart = resolvePromise),
@@ -168,10 +223,14 @@ export async function runAgentProcess(port: AgentPort): Promise<void> {
           capturedAt: new Date(message.capturedAt),
         });
         break;
+      case 'pin-punch':
+        punchWithPin(message);
+        break;
       case 'spare-key':
         addSpare?.(message.spare);
         break;
       case 'shutdown':
+        isShuttingDown = true;
         controller.abort();
         frames.close();
         resolveShutdown();
@@ -206,6 +265,14 @@ export async function runAgentProcess(port: AgentPort): Promise<void> {
         `data key ${openStore.lostKeyWipe.reason}: ${openStore.lostKeyWipe.templates} unreadable face templates wiped; re-provision this kiosk`,
       );
     }
+    // PIN hashes are not encrypted: keypad punches work even while the key is lost (until re-provisioning).
+    pinPunches = createPunchService({
+      store: openStore,
+      clock: systemClock,
+      monotonicMs: () => performance.now(),
+      runId: randomUUID(),
+      settings: () => loadSettings(openStore),
+    });
     const postStatus = () => port.postMessage({ type: 'status', status: toStatusView(openStore) });
     postStatus();
     const statusTimer = setInterval(postStatus, 5_000);
@@ -274,6 +341,9 @@ export async function runAgentProcess(port: AgentPort): Promise<void> {
     log('error', `agent failed: ${AppError.parse(error).message}`);
     if (!controller.signal.aborted) await shutdownRequested;
   } finally {
+    isShuttingDown = true;
+    // Let every keypad punch that was accepted before the shutdown finish its transaction.
+    await Promise.allSettled([...inFlight]);
     await recognizer?.close();
     store?.close();
     port.postMessage({ type: 'stopped' });

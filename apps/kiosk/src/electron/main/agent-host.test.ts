@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '@clockface/core';
-import { countTemplates } from '@clockface/db-kiosk';
-import { ADA, seedKiosk, storeConfig } from '../../../test/helpers/seed-kiosk';
+import { countTemplates, listPendingPunches } from '@clockface/db-kiosk';
+import { ADA, BOB, seedKiosk, storeConfig } from '../../../test/helpers/seed-kiosk';
 import { openAgentStore } from '../../agent/db';
 import { readKeyFile, sealedKeyFileFor } from '../../agent/key-files';
 import { applyRosterDelta } from '../../agent/roster-sync';
@@ -300,6 +300,45 @@ describe('agent host with the real agent process', () => {
     });
     expect(store.keyState.status).toBe('ready');
     store.close();
+  });
+
+  it('keypad punches sent right before quit: every one is answered and every recorded one is in the outbox, chained', async () => {
+    const { start } = await sealedKiosk();
+    const { host } = hostFor(() => start);
+    await host.start();
+    await until(() => host.state === 'running');
+    const requests = Array.from({ length: 12 }, (_, index) =>
+      index === 5
+        ? { code: ADA.code, pin: '9999' }
+        : { code: index % 2 === 0 ? ADA.code : BOB.code, pin: index % 2 === 0 ? ADA.pin : BOB.pin },
+    );
+    const answers = requests.map((request) => host.punchWithPin(request));
+    // Quit at once: the PINs are still being verified (argon2) when `shutdown` arrives.
+    const stopped = host.stop();
+    const results = await Promise.all(answers);
+    expect(await stopped).toBe('clean');
+    expect(results.filter((result) => !result.ok)).toEqual([
+      { ok: false, code: 'INVALID_CREDENTIALS', message: 'Employee number or PIN is wrong' },
+    ]);
+    const recorded = results.filter((result) => result.ok && result.punch.status === 'recorded');
+    expect(recorded.length).toBeGreaterThanOrEqual(2);
+    expect(await host.punchWithPin({ code: ADA.code, pin: ADA.pin })).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
+
+    const store = openAgentStore(storeConfig(dataDir), {
+      description: 't',
+      load: () => undefined,
+      create: () => Buffer.alloc(32),
+      destroy: () => {},
+    });
+    const pending = listPendingPunches(store.db, { limit: 100 });
+    store.close();
+    expect(pending).toHaveLength(recorded.length);
+    expect(pending.map((punch) => punch.seq)).toEqual(pending.map((_, index) => index + 1));
+    for (const [index, punch] of pending.entries()) {
+      if (index > 0) expect(punch.prevHash).toBe(pending[index - 1]!.hash);
+    }
   });
 
   it('kills an agent that does not stop within the timeout', async () => {

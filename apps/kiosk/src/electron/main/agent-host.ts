@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import type { SpareKey } from '../../agent/key-files';
 import type { FromAgentMessage, ToAgentMessage } from '../shared/agent-protocol';
-import type { AgentRunState } from '../shared/ipc-contract';
+import { randomUUID } from 'node:crypto';
+import type { AgentRunState, PinPunchRequest, PinPunchResult } from '../shared/ipc-contract';
 
 /** What main needs from a forked process (Electron's UtilityProcess, or a Node ChildProcess in tests). */
 export interface AgentChild {
@@ -32,6 +33,8 @@ export interface AgentHostOptions {
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Waits before restart attempts 1, 2, 3, …; the last repeats (default 0.5 s doubling to 30 s). */
   restartDelaysMs?: number[];
+  /** How long a keypad punch waits for the agent's answer (default 30 s). */
+  pinTimeoutMs?: number;
   /** How long `stop()` waits for `stopped` and the exit before it kills (default 10 s). */
   shutdownTimeoutMs?: number;
 }
@@ -45,22 +48,33 @@ const zStatus = z.object({
   lastSyncAt: z.string().nullable(),
   lastError: z.string().nullable(),
 });
+const zPunch = z.object({
+  status: z.enum(['recorded', 'duplicate']),
+  employeeId: z.string(),
+  employeeName: z.string(),
+  message: z.string(),
+  punchType: z.enum(['clock_in', 'clock_out', 'break_start', 'break_end']),
+  at: z.string(),
+});
 const ZFromAgentMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('status'), status: zStatus }),
   z.object({
     type: z.literal('recognition'),
     result: z.object({ employeeId: z.string().nullable(), score: z.number(), liveness: z.number() }),
   }),
+  z.object({ type: z.literal('punch'), punch: zPunch }),
   z.object({
-    type: z.literal('punch'),
-    punch: z.object({
-      status: z.enum(['recorded', 'duplicate']),
-      employeeId: z.string(),
-      employeeName: z.string(),
-      message: z.string(),
-      punchType: z.enum(['clock_in', 'clock_out', 'break_start', 'break_end']),
-      at: z.string(),
-    }),
+    type: z.literal('pin-punch-result'),
+    requestId: z.string(),
+    result: z.union([
+      z.object({ ok: z.literal(true), punch: zPunch }),
+      z.object({
+        ok: z.literal(false),
+        code: z.string(),
+        message: z.string(),
+        retryAfterSeconds: z.number().optional(),
+      }),
+    ]),
   }),
   z.object({ type: z.literal('need-spare-key') }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
@@ -72,7 +86,9 @@ const DEFAULT_RESTART_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000, 15_000, 30_0
 export interface AgentHost {
   start(): Promise<void>;
   /** Frames and other messages for a running agent; dropped while it is not running. */
-  send(message: Exclude<ToAgentMessage, { type: 'start' | 'shutdown' }>): boolean;
+  send(message: Exclude<ToAgentMessage, { type: 'start' | 'shutdown' | 'pin-punch' }>): boolean;
+  /** A keypad punch through the agent; answered SERVICE_UNAVAILABLE when it is not running or does not answer. */
+  punchWithPin(request: PinPunchRequest): Promise<PinPunchResult>;
   /** `clean`: the agent said `stopped` and exited; `killed`: it did not within the timeout. */
   stop(): Promise<'clean' | 'killed' | 'not_running'>;
   readonly state: AgentRunState;
@@ -87,6 +103,12 @@ export function createAgentHost(options: AgentHostOptions): AgentHost {
   let restartTimer: ReturnType<typeof setTimeout> | undefined;
   let stoppedSeen = false;
   let exited: Promise<number | null> = Promise.resolve(null);
+  const pendingPins = new Map<string, (result: PinPunchResult) => void>();
+  const settlePins = (message: string) => {
+    for (const resolvePin of pendingPins.values())
+      resolvePin({ ok: false, code: 'SERVICE_UNAVAILABLE', message });
+    pendingPins.clear();
+  };
 
   const setState = (next: AgentRunState) => {
     state = next;
@@ -116,6 +138,11 @@ export function createAgentHost(options: AgentHostOptions): AgentHost {
       }
       const message = parsed.data as FromAgentMessage;
       if (message.type === 'stopped') stoppedSeen = true;
+      if (message.type === 'pin-punch-result') {
+        pendingPins.get(message.requestId)?.(message.result);
+        pendingPins.delete(message.requestId);
+        return;
+      }
       if (message.type === 'status' && state === 'starting') {
         restarts = 0;
         setState('running');
@@ -132,6 +159,7 @@ export function createAgentHost(options: AgentHostOptions): AgentHost {
     void exited.then((code) => {
       if (child !== spawned) return;
       child = undefined;
+      settlePins('The kiosk agent stopped; try again');
       if (state === 'stopping' || state === 'stopped') return;
       const delay = delays[Math.min(restarts, delays.length - 1)] ?? 1_000;
       restarts += 1;
@@ -155,6 +183,38 @@ export function createAgentHost(options: AgentHostOptions): AgentHost {
       if (!child || state !== 'running') return false;
       child.postMessage(message);
       return true;
+    },
+    punchWithPin(request) {
+      const running = child;
+      if (!running || state !== 'running') {
+        return Promise.resolve({
+          ok: false,
+          code: 'SERVICE_UNAVAILABLE',
+          message: 'The kiosk is starting; try again',
+        });
+      }
+      const requestId = randomUUID();
+      return new Promise<PinPunchResult>((resolvePromise) => {
+        const timer = setTimeout(() => {
+          pendingPins.delete(requestId);
+          resolvePromise({
+            ok: false,
+            code: 'SERVICE_UNAVAILABLE',
+            message: 'The kiosk did not answer; try again',
+          });
+        }, options.pinTimeoutMs ?? 30_000);
+        pendingPins.set(requestId, (result) => {
+          clearTimeout(timer);
+          resolvePromise(result);
+        });
+        running.postMessage({
+          type: 'pin-punch',
+          requestId,
+          code: request.code,
+          pin: request.pin,
+          ...(request.type ? { punchType: request.type } : {}),
+        });
+      });
     },
     async stop() {
       clearTimeout(restartTimer);

@@ -188,6 +188,7 @@ if (!app.requestSingleInstanceLock()) {
       kioskWebContentsId: () => (window && !window.isDestroyed() ? window.webContents.id : undefined),
       onFrame: (frame) => void agent.send({ type: 'frame', ...frame }),
       getStatus: currentStatus,
+      punchWithPin: (request) => agent.punchWithPin(request),
       log,
     });
     window = createWindow();

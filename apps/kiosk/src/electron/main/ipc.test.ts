@@ -6,6 +6,7 @@ import {
   KIOSK_BRIDGE_KEYS,
   MAX_FRAME_BYTES,
   type KioskStatusView,
+  type PinPunchRequest,
   type PostedFrameMessage,
 } from '../shared/ipc-contract';
 import { registerKioskIpc, type IpcSenderEvent } from './ipc';
@@ -26,6 +27,7 @@ const jpeg = () => new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
 /** ipcMain as a plain registry: the handlers main registers, called as Electron would call them. */
 function setup() {
   const frames: PostedFrameMessage[] = [];
+  const pins: PinPunchRequest[] = [];
   const warnings: string[] = [];
   const registered = new Map<string, (event: IpcSenderEvent, ...args: unknown[]) => unknown>();
   registerKioskIpc(
@@ -37,10 +39,14 @@ function setup() {
       kioskWebContentsId: () => KIOSK_ID,
       onFrame: (frame) => frames.push(frame),
       getStatus: () => STATUS,
+      punchWithPin: async (request) => {
+        pins.push(request);
+        return { ok: false, code: 'INVALID_CREDENTIALS', message: 'Employee number or PIN is wrong' };
+      },
       log: (_level, message) => warnings.push(message),
     },
   );
-  return { frames, warnings, registered };
+  return { frames, pins, warnings, registered };
 }
 
 const fromKiosk = (url = 'app://kiosk/index.html'): IpcSenderEvent => ({
@@ -51,7 +57,7 @@ const fromKiosk = (url = 'app://kiosk/index.html'): IpcSenderEvent => ({
 describe('ELEC-02 main checks the sender and the payload of every IPC message', () => {
   it('registers exactly the bridge channels that go from renderer to main', () => {
     expect([...setup().registered.keys()].sort()).toEqual(
-      [IPC_CHANNELS.getStatus, IPC_CHANNELS.postFrame].sort(),
+      [IPC_CHANNELS.getStatus, IPC_CHANNELS.postFrame, IPC_CHANNELS.punchWithPin].sort(),
     );
   });
 
@@ -78,12 +84,16 @@ describe('ELEC-02 main checks the sender and the payload of every IPC message', 
     ['a destroyed frame', { sender: { id: KIOSK_ID }, senderFrame: null }],
   ];
 
-  it.each(foreign)('ignores frames and rejects status from %s', (_name, event) => {
-    const { frames, warnings, registered } = setup();
+  it.each(foreign)('ignores frames and rejects status and keypad punches from %s', async (_name, event) => {
+    const { frames, pins, warnings, registered } = setup();
     registered.get(IPC_CHANNELS.postFrame)!(event, { data: jpeg(), mimeType: 'image/jpeg', capturedAt: 1 });
     expect(frames).toHaveLength(0);
     expect(() => registered.get(IPC_CHANNELS.getStatus)!(event)).toThrow(/Forbidden/);
-    expect(warnings).toHaveLength(2);
+    await expect(
+      registered.get(IPC_CHANNELS.punchWithPin)!(event, { code: '1001', pin: '4711' }),
+    ).rejects.toThrow(/Forbidden/);
+    expect(pins).toHaveLength(0);
+    expect(warnings).toHaveLength(3);
   });
 
   it.each([
@@ -107,6 +117,29 @@ describe('ELEC-02 main checks the sender and the payload of every IPC message', 
     expect(warnings).toEqual([`ipc ${IPC_CHANNELS.postFrame}: refused a malformed frame`]);
   });
 
+  it('forwards a valid keypad punch; a malformed one is answered without reaching the agent or the log', async () => {
+    const { pins, warnings, registered } = setup();
+    const punch = registered.get(IPC_CHANNELS.punchWithPin)!;
+    expect(await punch(fromKiosk(), { code: ' 1001 ', pin: '4711', type: 'clock_in' })).toMatchObject({
+      ok: false,
+      code: 'INVALID_CREDENTIALS',
+    });
+    expect(pins).toEqual([{ code: '1001', pin: '4711', type: 'clock_in' }]);
+    for (const bad of [
+      { code: '1001', pin: '47' },
+      { code: '1001', pin: '47a1' },
+      { code: '', pin: '4711' },
+      { code: '1001', pin: '4711', type: 'overtime' },
+      { code: '1001', pin: '4711', extra: true },
+      { code: '1001', pin: 4711 },
+      '1001:4711',
+    ]) {
+      expect(await punch(fromKiosk(), bad)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    }
+    expect(pins).toHaveLength(1);
+    expect(warnings.join(' ')).not.toContain('4711');
+  });
+
   it('rejects status with arguments', () => {
     expect(() => setup().registered.get(IPC_CHANNELS.getStatus)!(fromKiosk(), 'x')).toThrow(/no arguments/);
   });
@@ -122,7 +155,10 @@ describe('the preload bridge', () => {
     const listeners = new Map<string, Set<(event: unknown, ...args: unknown[]) => void>>();
     const ipc: IpcRendererLike = {
       send: (channel, ...args) => void sent.push([channel, args]),
-      invoke: async (channel) => (channel === IPC_CHANNELS.getStatus ? STATUS : undefined),
+      invoke: async (channel, ...args) => {
+        sent.push([channel, args]);
+        return channel === IPC_CHANNELS.getStatus ? STATUS : undefined;
+      },
       on: (channel, listener) => listeners.set(channel, (listeners.get(channel) ?? new Set()).add(listener)),
       removeListener: (channel, listener) => listeners.get(channel)?.delete(listener),
     };
@@ -158,5 +194,11 @@ describe('the preload bridge', () => {
     off();
     expect(listeners.get(IPC_CHANNELS.punch)?.size).toBe(0);
     expect(await bridge.getStatus()).toEqual(STATUS);
+  });
+
+  it('sends a keypad punch with only the contract fields', async () => {
+    const { ipc, sent } = recordingIpc();
+    await createKioskBridge(ipc).punchWithPin({ code: '1001', pin: '4711', extra: 'dropped' } as never);
+    expect(sent).toEqual([[IPC_CHANNELS.punchWithPin, [{ code: '1001', pin: '4711' }]]]);
   });
 });

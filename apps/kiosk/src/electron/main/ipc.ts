@@ -8,6 +8,8 @@ import {
   IPC_CHANNELS,
   MAX_FRAME_BYTES,
   type KioskStatusView,
+  type PinPunchRequest,
+  type PinPunchResult,
   type PostedFrameMessage,
 } from '../shared/ipc-contract';
 import { isAppUrl } from './security';
@@ -20,6 +22,12 @@ export const ZPostedFrame = z.strictObject({
     }),
   mimeType: z.enum(['image/jpeg', 'image/png']),
   capturedAt: z.number().finite(),
+});
+
+export const ZPinPunchRequest = z.strictObject({
+  code: z.string().trim().min(1).max(32),
+  pin: z.string().regex(/^[0-9]{4,12}$/, 'a PIN is 4 to 12 digits'),
+  type: z.enum(['clock_in', 'clock_out', 'break_start', 'break_end']).optional(),
 });
 
 /** The parts of Electron's IpcMainEvent / IpcMainInvokeEvent that the checks read. */
@@ -38,6 +46,7 @@ export interface KioskIpcDeps {
   kioskWebContentsId: () => number | undefined;
   onFrame: (frame: PostedFrameMessage) => void;
   getStatus: () => KioskStatusView;
+  punchWithPin: (request: PinPunchRequest) => Promise<PinPunchResult>;
   log: (level: 'warn', message: string) => void;
 }
 
@@ -80,7 +89,27 @@ export function registerKioskIpc(ipcMain: IpcMainLike, deps: KioskIpcDeps) {
     if (args.length !== 0) throw new Error('getStatus takes no arguments');
     return deps.getStatus();
   };
+  const punchWithPin = async (event: IpcSenderEvent, ...args: unknown[]): Promise<PinPunchResult> => {
+    if (!isTrustedSender(event, deps.kioskWebContentsId())) {
+      deps.log(
+        'warn',
+        `ipc ${IPC_CHANNELS.punchWithPin}: refused a sender (${event.senderFrame?.url ?? 'no frame'})`,
+      );
+      throw new Error('Forbidden');
+    }
+    const parsed = args.length === 1 ? ZPinPunchRequest.safeParse(args[0]) : undefined;
+    if (!parsed?.success) {
+      // Never log the payload: it holds a PIN.
+      return {
+        ok: false,
+        code: 'VALIDATION_FAILED',
+        message: 'Enter your employee number and a PIN of 4 to 12 digits',
+      };
+    }
+    return deps.punchWithPin(parsed.data);
+  };
   ipcMain.on(IPC_CHANNELS.postFrame, postFrame);
+  ipcMain.handle(IPC_CHANNELS.punchWithPin, punchWithPin);
   ipcMain.handle(IPC_CHANNELS.getStatus, getStatus);
-  return { postFrame, getStatus };
+  return { postFrame, getStatus, punchWithPin };
 }

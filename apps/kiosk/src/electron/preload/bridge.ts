@@ -8,6 +8,7 @@ import {
   IPC_CHANNELS,
   type KioskBridge,
   type KioskStatusView,
+  type PinPunchResult,
   type PunchView,
   type RecognitionView,
 } from '../shared/ipc-contract';
@@ -43,6 +44,12 @@ export function createKioskBridge(ipc: IpcRendererLike): KioskBridge {
         capturedAt: frame.capturedAt,
       }),
     getStatus: () => ipc.invoke(IPC_CHANNELS.getStatus) as Promise<KioskStatusView>,
+    punchWithPin: (request) =>
+      ipc.invoke(IPC_CHANNELS.punchWithPin, {
+        code: request.code,
+        pin: request.pin,
+        ...(request.type ? { type: request.type } : {}),
+      }) as Promise<PinPunchResult>,
     onRecognition: subscribe<RecognitionView>(IPC_CHANNELS.recognition),
     onPunch: subscribe<PunchView>(IPC_CHANNELS.punch),
     onStatus: subscribe<KioskStatusView>(IPC_CHANNELS.status),

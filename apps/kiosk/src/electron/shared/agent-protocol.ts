@@ -4,7 +4,7 @@
  * spawn, never in argv or env (ELEC-08).
  */
 import type { SealedKeyMaterial, SpareKey } from '../../agent/key-files';
-import type { KioskStatusView, PunchView, RecognitionView } from './ipc-contract';
+import type { KioskStatusView, PinPunchResult, PunchType, PunchView, RecognitionView } from './ipc-contract';
 
 export type AgentKeyPlan =
   /** The key sealed by OS secure storage, unsealed by main. */
@@ -22,13 +22,16 @@ export type ToAgentMessage =
     }
   | { type: 'frame'; data: Uint8Array; mimeType: 'image/jpeg' | 'image/png'; capturedAt: number }
   | { type: 'spare-key'; spare: SpareKey }
-  /** Stop taking frames, let a punch being written commit, stop sync, close the store, exit 0. */
+  /** A keypad punch; answered by `pin-punch-result` with the same id. */
+  | { type: 'pin-punch'; requestId: string; code: string; pin: string; punchType?: PunchType }
+  /** Stop taking frames and keypad punches, let the punches being written commit, stop sync, close the store, exit 0. */
   | { type: 'shutdown' };
 
 export type FromAgentMessage =
   | { type: 'status'; status: Omit<KioskStatusView, 'agent'> }
   | { type: 'recognition'; result: RecognitionView }
   | { type: 'punch'; punch: PunchView }
+  | { type: 'pin-punch-result'; requestId: string; result: PinPunchResult }
   | { type: 'need-spare-key' }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'stopped' };

@@ -13,6 +13,8 @@ export const IPC_CHANNELS = {
   postFrame: 'kiosk:post-frame',
   /** renderer → main, invoke: the current status. */
   getStatus: 'kiosk:get-status',
+  /** renderer → main, invoke: a keypad punch (employee number + PIN). */
+  punchWithPin: 'kiosk:punch-with-pin',
   /** main → renderer: a recognition result per frame the agent looked at. */
   recognition: 'kiosk:recognition',
   /** main → renderer: a punch recorded or suppressed as a duplicate. */
@@ -51,6 +53,20 @@ export interface PunchView {
   at: string;
 }
 
+export type PunchType = PunchView['punchType'];
+
+export interface PinPunchRequest {
+  code: string;
+  pin: string;
+  /** An explicit action (keypad button); default: the next action from the employee's last punch. */
+  type?: PunchType;
+}
+
+export type PinPunchResult =
+  | { ok: true; punch: PunchView }
+  /** e.g. INVALID_CREDENTIALS, PIN_LOCKED (with retryAfterSeconds), CONFLICT, NOT_PROVISIONED, SERVICE_UNAVAILABLE. */
+  | { ok: false; code: string; message: string; retryAfterSeconds?: number };
+
 export type AgentRunState = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
 
 export interface KioskStatusView {
@@ -70,10 +86,18 @@ export interface KioskStatusView {
 export interface KioskBridge {
   postFrame(frame: PostedFrameMessage): void;
   getStatus(): Promise<KioskStatusView>;
+  punchWithPin(request: PinPunchRequest): Promise<PinPunchResult>;
   /** Each returns an unsubscribe function. */
   onRecognition(listener: (result: RecognitionView) => void): () => void;
   onPunch(listener: (punch: PunchView) => void): () => void;
   onStatus(listener: (status: KioskStatusView) => void): () => void;
 }
 
-export const KIOSK_BRIDGE_KEYS = ['postFrame', 'getStatus', 'onRecognition', 'onPunch', 'onStatus'] as const;
+export const KIOSK_BRIDGE_KEYS = [
+  'postFrame',
+  'getStatus',
+  'punchWithPin',
+  'onRecognition',
+  'onPunch',
+  'onStatus',
+] as const;
