@@ -130,7 +130,7 @@ export function employeeRoutes(deps: HubDeps) {
       method: 'post',
       path: '/api/orgs/{orgId}/employees/{employeeId}/rehire',
       tags,
-      summary: 'Take a terminated employee back (schedules and memberships ended at termination stay ended)',
+      summary: 'Take a terminated employee back on a new hire date (what the termination ended stays ended)',
       security,
       middleware: [withPermission('employees.write')] as const,
       request: { params: ZEmployeeParams, body: jsonBody(ZRehireEmployeeBody) },

@@ -264,7 +264,8 @@ export async function terminateOrgEmployee(
 }
 
 /**
- * Takes a terminated employee back: active again, no termination date, optionally a new hire date.
+ * Takes a terminated employee back: active again, no termination date, the hire date given (leave
+ * accrual resumes from it, so the time away earns nothing unless it is the original hire date).
  * Nothing that the termination ended comes back by itself — schedules, team and project
  * memberships, cancelled leave, the PIN and face templates are set up again on purpose.
  */
@@ -273,7 +274,7 @@ export async function rehireOrgEmployee(
   actor: ActorContext,
   orgId: string,
   employeeId: string,
-  input: { hireDate?: string | undefined },
+  input: { hireDate: string },
 ) {
   const before = await lockEmployee(tx, { orgId, employeeId });
   if (!before) throw new AppError('NOT_FOUND', { message: 'No such employee' });
@@ -286,7 +287,7 @@ export async function rehireOrgEmployee(
     changes: {
       status: 'active',
       terminationDate: null,
-      ...(input.hireDate !== undefined ? { hireDate: input.hireDate } : {}),
+      hireDate: input.hireDate,
     },
   }))!;
   await recordAudit(tx, actor, {

@@ -239,7 +239,7 @@ function probeBody(method: string, path: string): unknown {
     return { name: `Probe ${++probeCount}`, permissions: [] };
   if (path.endsWith('/invitations')) return { email: `probe.${Date.now()}@example.com`, role: 'employee' };
   if (path.endsWith('/terminate')) return { terminationDate: '2026-12-31' };
-  if (path.endsWith('/rehire')) return {};
+  if (path.endsWith('/rehire')) return { hireDate: '2027-01-04' };
   if (path.endsWith('/employees')) return { code: `P-${Date.now()}`, name: 'Probe' };
   if (path.endsWith('/enrollment-tokens')) return { siteId: ids.siteId, expiresInHours: 24, maxUses: 1 };
   if (path.endsWith('/revoke')) return {};

@@ -120,6 +120,16 @@ describe('accrual catch-up', () => {
     expect(await accrualsOf(people.leaver, vacation)).toEqual(months('2025-01', 5));
   });
 
+  it('a re-hire accrues from the new hire date: the time away earns nothing', async () => {
+    const rehired = await as('POST', `/employees/${people.leaver}/rehire`, { hireDate: '2025-11-01' });
+    expect(rehired.status).toBe(200);
+    expect(await runAccrual()).toBe('SUCCESS');
+    expect(await accrualsOf(people.leaver, vacation)).toEqual([
+      ...months('2025-01', 5),
+      ...months('2025-11', 5),
+    ]);
+  });
+
   it('two transactions inserting the same lines at once add each line once (the idempotency key)', async () => {
     const lines = [
       { employeeId: people.hired, start: '2024-11-01', end: '2024-11-30' },

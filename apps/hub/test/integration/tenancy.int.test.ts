@@ -158,7 +158,7 @@ function validBody(method: string, path: string): unknown {
     return { name: 'Probe role', permissions: [] };
   if (path.endsWith('/invitations')) return { email: 'probe@example.com', role: 'employee' };
   if (path.endsWith('/terminate')) return { terminationDate: '2026-12-31' };
-  if (path.endsWith('/rehire')) return {};
+  if (path.endsWith('/rehire')) return { hireDate: '2027-01-04' };
   if (path.endsWith('/employees')) return { code: 'PROBE', name: 'Probe' };
   if (path.endsWith('/employees/:employeeId')) return { name: 'Probe' };
   if (path.endsWith('/adjustments'))

@@ -236,7 +236,8 @@ describe('termination', () => {
     const rehired = await as('POST', `/employees/${ids.tom}/rehire`, { hireDate: '2026-04-01' });
     expect(rehired.status).toBe(200);
     expect(rehired.body).toMatchObject({ status: 'active', terminationDate: null, hireDate: '2026-04-01' });
-    expect((await as('POST', `/employees/${ids.tom}/rehire`, {})).status).toBe(409);
+    expect((await as('POST', `/employees/${ids.tom}/rehire`, { hireDate: '2026-04-01' })).status).toBe(409);
+    expect((await as('POST', `/employees/${ids.sue}/rehire`, {})).status).toBe(422);
 
     const patterns = (await as('GET', `/shift-patterns?employeeId=${ids.tom}`)).body.items;
     expect(patterns.map((p: { effectiveTo: string | null }) => p.effectiveTo)).toEqual([LAST_DAY]);

@@ -67,8 +67,12 @@ export const ZTerminateEmployeeBody = z
   .strict()
   .meta({ id: 'TerminateEmployeeBody' });
 
+/**
+ * The new hire date is required: accrual resumes from it (a gap since the termination earns nothing);
+ * giving the original hire date undoes a mistaken termination, gap included.
+ */
 export const ZRehireEmployeeBody = z
-  .object({ hireDate: ZPlainDate.optional() })
+  .object({ hireDate: ZPlainDate })
   .strict()
   .meta({ id: 'RehireEmployeeBody' });
 
