@@ -42,6 +42,7 @@ const hubDir = new URL('..', import.meta.url).pathname;
 const tsx = `${hubDir}node_modules/.bin/tsx`;
 const canPin = cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
 const ROWS = 50;
+const WARM_UP_S = 6;
 
 function start(
   args: string[],
@@ -265,13 +266,15 @@ async function main() {
       throw new Error('the two endpoints do not return the same 50 rows');
 
     // Warm both (JIT, connection pools), then measure; the ceiling last so the hub is not measured on a cold pool.
+    // Long enough for V8 to have optimised the hub's longer request path even on a busy machine: with
+    // 2 s, a first round measured at load 13 cost the hub half again as much CPU per request as the second.
     await autocannon({
       url: hubListUrl,
       connections,
-      duration: 2,
+      duration: WARM_UP_S,
       headers: { authorization: `Bearer ${token}` },
     });
-    await autocannon({ url: ceilingUrl, connections, duration: 2 });
+    await autocannon({ url: ceilingUrl, connections, duration: WARM_UP_S });
     // Both servers' backends are in the bench database; the idle side's cost nothing meanwhile.
     const backendPids = async () =>
       (
