@@ -81,6 +81,48 @@ const layering = [
       ],
     },
   },
+  {
+    // The Electron shell's main process and shared contract: the store and the face engine live in
+    // the agent's utility process, reached by messages (STYLE.md: kiosk main never imports db-kiosk or face).
+    files: ['apps/kiosk/src/electron/main/**/*.ts', 'apps/kiosk/src/electron/shared/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@clockface/db-*', '@clockface/face', '@clockface/sync-protocol', 'better-sqlite3'],
+              message: 'Layering: the store and the face engine run in the agent process (STYLE.md).',
+            },
+            {
+              group: ['**/agent/*', '!**/agent/key-files', '!**/agent/config'],
+              message:
+                'Main talks to the agent by messages; only agent/key-files and agent/config are shared.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A sandboxed preload can require only electron (it is bundled into one file anyway).
+    files: ['apps/kiosk/src/electron/preload/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '@clockface/*', '**/agent/*'],
+              message: 'The preload is sandboxed: electron and shared/ only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 ];
 
 export default tseslint.config(
