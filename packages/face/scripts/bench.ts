@@ -839,7 +839,8 @@ async function main(): Promise<void> {
     chosen: CHOSEN,
     generated_at: new Date().toISOString(),
     data: {
-      dir: dataDir,
+      // As given on the command line: an absolute path would name this machine's folders.
+      dir: args.data,
       photos: photos.length,
       pairs: allPairsList.length,
       limit: limit ?? null,
