@@ -105,6 +105,42 @@ describe('the attendance_events trigger', () => {
     });
   });
 
+  // Needs a second connection, which embedded PGlite does not have.
+  it.skipIf(!process.env.DATABASE_URL)(
+    'folds punches committed after a transaction that is still open, and that one’s once it commits',
+    async () => {
+      const early = await createEmployee(owner, { code: 'T-OPEN', name: 'Open Transaction' });
+      const late = await createEmployee(owner, { code: 'T-LATE', name: 'Committed Later' });
+      let finish!: () => void;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      let inserted!: () => void;
+      const insertedOpen = new Promise<void>((resolve) => (inserted = resolve));
+      // A punch whose transaction stays open: it takes an xid older than the next punch's.
+      const open = withOrgScope(db, owner.orgId, async (tx) => {
+        await tx.insert(schema.attendanceEvents).values({
+          id: uuidv7(),
+          orgId: owner.orgId,
+          employeeId: early,
+          type: 'clock_in',
+          source: 'admin',
+          method: 'admin',
+          occurredAt: new Date('2026-03-16T08:00:00Z'),
+          receivedAt: clock.now(),
+        });
+        inserted();
+        await finished;
+      });
+      await insertedOpen;
+      await insertPunches(owner.orgId, late, [['clock_in', '2026-03-16T09:00:00Z']]);
+      // The older open transaction must not hold back the committed punch (migration 0015).
+      expect(await queueRow(owner.orgId, late)).toMatchObject({ fromDate: '2026-03-15' });
+      expect(await queueRow(owner.orgId, early)).toBeUndefined();
+      finish();
+      await open;
+      expect(await queueRow(owner.orgId, early)).toMatchObject({ fromDate: '2026-03-15' });
+    },
+  );
+
   it('moves "who is in now" only with an event newer than the state', async () => {
     const employeeId = await createEmployee(owner, { code: 'T2', name: 'Trigger Two' });
     const state = async () =>

@@ -456,7 +456,9 @@ export async function hasQueuedProjections(db: Database): Promise<boolean> {
   const result = await db.execute(sql`
     select exists (select 1 from projection_queue)
         or exists (select 1 from projection_fold_watermark w
-                     join attendance_events e on e.ingest_xid >= w.folded_below) as "hasWork"`);
+                     join attendance_events e
+                       on e.ingest_xid >= pg_snapshot_xmin(w.folded_snapshot)
+                      and not pg_visible_in_snapshot(e.ingest_xid, w.folded_snapshot)) as "hasWork"`);
   return rowsOf<{ hasWork: boolean }>(result)[0]?.hasWork === true;
 }
 
