@@ -24,14 +24,23 @@ export interface OrgMembership {
   organization: OrganizationRow;
 }
 
+/** What a route may ask of its org scope (the tenancy itself is never optional). */
+export interface OrgScopeCallOptions {
+  readOnly?: boolean | undefined;
+}
+
 export interface HubVariables {
   requestId: string;
   log: Logger;
   clientIp: string | null;
   actor: Actor;
   membership: OrgMembership;
-  /** Runs work in a transaction confined to the path's org (RLS on). Set by withOrgMember. */
-  orgScope: <T>(work: (tx: Database) => Promise<T>) => Promise<T>;
+  /**
+   * Runs work in a transaction confined to the path's org (RLS on). Set by withOrgMember. Pass
+   * `{ readOnly: true }` when the work only reads: Postgres then refuses any write in it, and the
+   * answer does not wait for COMMIT's reply.
+   */
+  orgScope: <T>(work: (tx: Database) => Promise<T>, options?: OrgScopeCallOptions) => Promise<T>;
   /** The kiosk of this request, from its verified key (set by withDeviceAuth on /api/sync). */
   device: DeviceRow;
 }

@@ -106,7 +106,9 @@ export function withOrgMember(deps: HubDeps, options: OrgMemberOptions = {}) {
       organization: found.organization,
     };
     c.set('membership', membership);
-    c.set('orgScope', (work) => withOrgScope(deps.db, validOrgId, work));
+    c.set('orgScope', (work, scopeOptions) =>
+      withOrgScope(deps.db, validOrgId, work, { readOnly: scopeOptions?.readOnly }),
+    );
     if (version !== undefined) remember(cacheKey, { version, actor, membership });
     await next();
   });
@@ -123,8 +125,8 @@ export function withOrgMember(deps: HubDeps, options: OrgMemberOptions = {}) {
     const precondition = orgAccessUnchanged(key, cached.version);
     c.set('actor', cached.actor);
     c.set('membership', cached.membership);
-    c.set('orgScope', (work) =>
-      withOrgScope(deps.db, key.orgId, work, { precondition }).then(
+    c.set('orgScope', (work, scopeOptions) =>
+      withOrgScope(deps.db, key.orgId, work, { precondition, readOnly: scopeOptions?.readOnly }).then(
         (result) => {
           isConfirmed = true;
           return result;

@@ -13,6 +13,9 @@ import * as structure from '../services/structure.service';
 import { actorContext, bearerSecurity, createRouter, jsonBody, jsonResponse, problems } from './router';
 import { ZOrgParams } from './orgs.routes';
 
+/** The reads below open their scope READ ONLY: Postgres refuses any write, and COMMIT is not awaited. */
+const READ = { readOnly: true } as const;
+
 export function structureRoutes(deps: HubDeps) {
   const router = createRouter();
   const security = bearerSecurity;
@@ -35,7 +38,12 @@ export function structureRoutes(deps: HubDeps) {
     }),
     async (c) =>
       c.json(
-        { items: await c.var.orgScope((tx) => structure.listOrgDepartments(tx, c.req.valid('param').orgId)) },
+        {
+          items: await c.var.orgScope(
+            (tx) => structure.listOrgDepartments(tx, c.req.valid('param').orgId),
+            READ,
+          ),
+        },
         200,
       ),
   );
@@ -77,7 +85,10 @@ export function structureRoutes(deps: HubDeps) {
     }),
     async (c) => {
       const { orgId, departmentId } = c.req.valid('param');
-      return c.json(await c.var.orgScope((tx) => structure.getOrgDepartment(tx, orgId, departmentId)), 200);
+      return c.json(
+        await c.var.orgScope((tx) => structure.getOrgDepartment(tx, orgId, departmentId), READ),
+        200,
+      );
     },
   );
 
@@ -192,8 +203,9 @@ export function structureRoutes(deps: HubDeps) {
     async (c) => {
       const { orgId, siteId } = c.req.valid('param');
       return c.json(
-        await c.var.orgScope((tx) =>
-          structure.getOrgSite(tx, orgId, siteId, c.var.membership.organization.timeZone),
+        await c.var.orgScope(
+          (tx) => structure.getOrgSite(tx, orgId, siteId, c.var.membership.organization.timeZone),
+          READ,
         ),
         200,
       );

@@ -77,6 +77,10 @@ export const toDepartment = (department: DepartmentRow) => ({
   updatedAt: department.updatedAt.toISOString(),
 });
 
+/**
+ * The site list is shaped in SQL instead (`listSiteViews` in db-hub, the same fields and formats):
+ * test/integration/structure-sites.int.test.ts holds the two to the same output.
+ */
 export const toSite = (site: SiteRow, orgTimeZone: string) => ({
   id: site.id,
   name: site.name,

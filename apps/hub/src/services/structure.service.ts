@@ -10,7 +10,7 @@ import {
   findSite,
   listDepartmentSubtreeIds,
   listDepartments,
-  listSites,
+  listSiteViews,
   updateDepartment,
   updateSite,
 } from '@clockface/db-hub/queries';
@@ -141,9 +141,13 @@ export async function deleteOrgDepartment(
   });
 }
 
-/** Sites without a zone of their own use the org's; callers pass it (the request already read the org). */
+/**
+ * Sites without a zone of their own use the org's; callers pass it (the request already read the org).
+ * The list is the console's hot read, so Postgres shapes its rows (`listSiteViews` selects exactly
+ * what `toSite` gives, see serializers.ts) and they go out as they arrive.
+ */
 export async function listOrgSites(tx: Database, orgId: string, zone: string) {
-  return (await listSites(tx, { orgId })).map((site) => toSite(site, zone));
+  return listSiteViews(tx, { orgId, orgTimeZone: zone });
 }
 
 export async function getOrgSite(tx: Database, orgId: string, siteId: string, zone: string) {
