@@ -1,6 +1,7 @@
 import { AppError } from '@clockface/core';
 import { withOrgScope } from '@clockface/db-hub';
 import { findDeviceByKid, recordDeviceTokenUse, type DeviceRow } from '@clockface/db-hub/queries';
+import type { Context } from 'hono';
 import { DEVICE_TOKEN_CLOCK_TOLERANCE_S, verifyDeviceToken } from '@clockface/sync-protocol';
 import { decodeJwt } from 'jose';
 import { createMiddleware } from 'hono/factory';
@@ -33,6 +34,32 @@ function expectedUrl(deps: HubDeps, requestUrl: string, token: string): string {
   return `${origin}${request.pathname}`;
 }
 
+/** The one request whose token id is recorded inside its own transaction (the punch ingest). */
+const DEFERRING_ROUTE = { method: 'POST', path: '/api/sync/events' };
+
+/**
+ * A device token id whose use is recorded by the request's own transaction (the punch ingest), so a
+ * batch costs one commit. `isRecorded` is set once that transaction has committed; when the request
+ * ends without it (any error, a refused batch), the middleware records the id on its own, and
+ * answers TOKEN_REPLAYED if it was used before: a token is refused on replay whatever its first
+ * request did, and at most one request ever commits anything under it.
+ */
+export interface DeferredTokenUse {
+  deviceId: string;
+  jti: string;
+  expiresAt: Date;
+  isRecorded: boolean;
+}
+
+const deferredTokenUses = new WeakMap<Request, DeferredTokenUse>();
+
+/** The token id the route must record in its transaction; undefined on routes that do not defer. */
+export function deferredTokenUse(c: Context): DeferredTokenUse | undefined {
+  return deferredTokenUses.get(c.req.raw);
+}
+
+const replayed = () => new AppError('TOKEN_REPLAYED', { message: 'Device token rejected: jti already used' });
+
 /**
  * Authenticates a kiosk by its self-signed JWT (packages/sync-protocol `verifyDeviceToken`: EdDSA
  * only, typ kiosk+jwt, audience, htm/htu, exp/iat/jti, 120 s, 30 s tolerance) against the key
@@ -50,6 +77,8 @@ export function withDeviceAuth(deps: HubDeps) {
       });
     }
     let orgStatus: string | undefined;
+    const isDeferring = c.req.method === DEFERRING_ROUTE.method && c.req.path === DEFERRING_ROUTE.path;
+    let deferred: DeferredTokenUse | undefined;
     const verified = await verifyDeviceToken<DeviceRow>(token, {
       audience: syncAudience(deps),
       method: c.req.method,
@@ -66,25 +95,44 @@ export function withDeviceAuth(deps: HubDeps) {
           row: found.device,
         };
       },
-      isJtiFresh: ({ deviceId, jti, expiresAt }) =>
-        recordDeviceTokenUse(deps.db, {
+      isJtiFresh: async ({ deviceId, jti, expiresAt }) => {
+        // Kept past exp by the tolerance, so no token that could still verify is forgotten.
+        const use = {
           deviceId,
           jti,
-          // Kept past exp by the tolerance, so no token that could still verify is forgotten.
           expiresAt: new Date(expiresAt.getTime() + DEVICE_TOKEN_CLOCK_TOLERANCE_S * 1000),
-        }),
+        };
+        if (!isDeferring) return recordDeviceTokenUse(deps.db, use);
+        deferred = { ...use, isRecorded: false };
+        return true;
+      },
     });
-    if (orgStatus === 'suspended') {
-      throw new AppError('ORGANIZATION_SUSPENDED', {
-        message: 'This organisation is suspended. Contact support.',
-      });
+    // The request's transaction did not commit the id (it failed, was refused or never ran): record
+    // it now, so the token cannot be used again; a replay answers 401 whatever else went wrong.
+    const settleDeferred = async () => {
+      if (!deferred || deferred.isRecorded) return;
+      const isFresh = await recordDeviceTokenUse(deps.db, deferred);
+      deferred.isRecorded = true;
+      if (!isFresh) throw replayed();
+    };
+    try {
+      if (orgStatus === 'suspended') {
+        throw new AppError('ORGANIZATION_SUSPENDED', {
+          message: 'This organisation is suspended. Contact support.',
+        });
+      }
+      const device = verified.record.row!;
+      // Counted only for authenticated requests, so nobody else can use up a kiosk's allowance.
+      await throttle.consumeRequest(device.id);
+      c.set('device', device);
+      c.set('orgScope', (work) => withOrgScope(deps.db, device.orgId, work));
+      if (deferred) deferredTokenUses.set(c.req.raw, deferred);
+      await next();
+    } catch (error) {
+      await settleDeferred();
+      throw error;
     }
-    const device = verified.record.row!;
-    // Counted only for authenticated requests, so nobody else can use up a kiosk's allowance.
-    await throttle.consumeRequest(device.id);
-    c.set('device', device);
-    c.set('orgScope', (work) => withOrgScope(deps.db, device.orgId, work));
-    await next();
+    await settleDeferred();
   });
 }
 

@@ -13,6 +13,7 @@ import { AppError } from '@clockface/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { HubDeps } from '../deps';
 import { zodIssuesToAppError } from '../errors';
+import { deferredTokenUse } from '../middleware/with-device-auth';
 import {
   getRosterDelta,
   kioskSettingsFor,
@@ -80,7 +81,9 @@ export function syncRoutes(deps: HubDeps) {
       });
       const parsed = parseBatch(raw);
       const context = { actor: { requestId: c.get('requestId'), ip: c.get('clientIp') }, log: c.get('log') };
-      const ack = await ingestEventBatch(deps, c.var.orgScope, context, c.get('device'), parsed);
+      // The token's id is recorded in the ingest transaction: one commit per batch.
+      const tokenUse = deferredTokenUse(c);
+      const ack = await ingestEventBatch(deps, c.var.orgScope, context, c.get('device'), parsed, tokenUse);
       return c.json(ack, 200);
     },
   );

@@ -39,7 +39,9 @@ import {
   findAttendanceEventsByIds,
   findEmployeesForPunches,
   findDeviceChainNearHead,
+  insertDeviceTokenUse,
   insertKioskPunches,
+  isDeviceTokenReplay,
   listDeviceChainAfter,
   listDeviceChainLinks,
   lockDeviceChainState,
@@ -98,6 +100,17 @@ interface CheckedBatch {
   valid: TPunchEvent[];
 }
 
+/**
+ * The device token's id when the request records it in the ingest transaction (with-device-auth's
+ * DeferredTokenUse): the batch then costs one commit. `isRecorded` is set once that has committed.
+ */
+export interface TokenUse {
+  deviceId: string;
+  jti: string;
+  expiresAt: Date;
+  isRecorded: boolean;
+}
+
 /** The fast path met a row it had not foreseen; the general path decides the batch instead. */
 class FastPathMiss extends Error {}
 
@@ -113,18 +126,22 @@ export async function ingestEventBatch(
   context: IngestContext,
   authenticated: DeviceRow,
   parsed: ParsedEventBatch,
+  tokenUse?: TokenUse,
 ): Promise<TBatchAck> {
   const checked = checkBatch(context, authenticated, parsed);
+  let ack: TBatchAck;
   try {
-    return await orgScope((tx) =>
-      storeBatch(deps, tx, context, authenticated, parsed, checked, { mayTakeFastPath: true }),
+    ack = await orgScope((tx) =>
+      storeBatch(deps, tx, context, authenticated, parsed, checked, { mayTakeFastPath: true, tokenUse }),
     );
   } catch (error) {
     if (!(error instanceof FastPathMiss)) throw error;
-    return orgScope((tx) =>
-      storeBatch(deps, tx, context, authenticated, parsed, checked, { mayTakeFastPath: false }),
+    ack = await orgScope((tx) =>
+      storeBatch(deps, tx, context, authenticated, parsed, checked, { mayTakeFastPath: false, tokenUse }),
     );
   }
+  if (tokenUse) tokenUse.isRecorded = true;
+  return ack;
 }
 
 /**
@@ -192,7 +209,7 @@ async function storeBatch(
   authenticated: DeviceRow,
   parsed: ParsedEventBatch,
   checked: CheckedBatch,
-  options: { mayTakeFastPath: boolean },
+  options: { mayTakeFastPath: boolean; tokenUse: TokenUse | undefined },
 ): Promise<TBatchAck> {
   const { orgId } = authenticated;
   const { events, isHashOk, isVouched, valid } = checked;
@@ -201,11 +218,28 @@ async function storeBatch(
   // One round trip: the lock of the device row (it serialises batches of one device, so the head
   // and the neighbour checks see a settled chain), what is stored near the head, and the employees.
   // Statements on one connection run in the order sent, so the probe runs once the lock is held.
-  const [device, nearHead, employees] = await Promise.all([
+  // The token id goes first: a replay (its unique key) fails the transaction before anything else.
+  const { tokenUse } = options;
+  const recordedToken = tokenUse
+    ? insertDeviceTokenUse(tx, tokenUse).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+    : undefined;
+  const reading = Promise.all([
     lockDeviceChainState(tx, { orgId, deviceId }).then((state) => state!),
     options.mayTakeFastPath ? findDeviceChainNearHead(tx, { orgId, deviceId }) : undefined,
     findEmployeesForPunches(tx, { orgId, ids: employeeIds }),
   ]);
+  const tokenError = await recordedToken;
+  if (tokenError !== undefined) {
+    reading.catch(() => undefined); // failed with it: the transaction is aborted
+    if (isDeviceTokenReplay(tokenError)) {
+      throw new AppError('TOKEN_REPLAYED', { message: 'Device token rejected: jti already used' });
+    }
+    throw tokenError;
+  }
+  const [device, nearHead, employees] = await reading;
   const now = deps.clock.now();
 
   // The usual batch continues the chain past everything stored. Then the only stored link that can

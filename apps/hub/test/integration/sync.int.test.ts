@@ -7,6 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { MAX_ROSTER_ITEMS, type TPunchEvent } from '@clockface/contracts/sync';
 import { ManualClock, uuidv7 } from '@clockface/core';
 import { schema, withOrgScope } from '@clockface/db-hub';
+import { insertDeviceTokenUse } from '@clockface/db-hub/queries';
 import { appendToChain, createEventBatch, genesisHash, hashPunchEvent } from '@clockface/sync-protocol';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -410,6 +411,70 @@ describe('event batches', () => {
     const events = kiosk.punches(Array.from({ length: 501 }, () => alice));
     const response = await push(kiosk, { ...kiosk.batch(events.slice(0, 500)), events });
     expect(response.status).toBe(413);
+  });
+
+  it('the token id is committed with the batch; a replayed token → 401 TOKEN_REPLAYED after a stored batch, after a refused one, and between two sent at once (JWT-04)', async () => {
+    const kiosk = await newKiosk();
+    const path = '/api/sync/events';
+    const send = (token: string, body: unknown) => kiosk.request('POST', path, { token, body });
+    const expectReplayed = (response: { status: number; body: { code?: string } }) => {
+      expect(response.status).toBe(401);
+      expect(response.body.code).toBe('TOKEN_REPLAYED');
+    };
+    const events = kiosk.punches([alice, bob]);
+    const token = await kiosk.token('POST', path);
+    expect((await send(token, kiosk.batch(events))).status).toBe(200);
+    expectReplayed(await send(token, kiosk.batch(events)));
+
+    // Refused before the ingest transaction (bad JSON, a forged signature, another device's events)
+    // or inside it: the token is spent all the same, a replay with a good batch stores nothing.
+    const next = kiosk.punches([alice]);
+    const forged = createEventBatch({
+      deviceId: kiosk.deviceId,
+      kid: kiosk.kid,
+      privateKey: generateKeyPairSync('ed25519').privateKey,
+      events: next,
+    });
+    const victim = await newKiosk();
+    const refusals: [unknown, number][] = [
+      [forged, 422],
+      [{ ...kiosk.batch(next), deviceId: victim.deviceId }, 403],
+      [{ ...kiosk.batch(next), events: [] }, 422],
+    ];
+    for (const [body, status] of refusals) {
+      const spent = await kiosk.token('POST', path);
+      expect((await send(spent, body)).status).toBe(status);
+      expectReplayed(await send(spent, kiosk.batch(next)));
+    }
+    const malformed = await kiosk.token('POST', path);
+    const badJson = await hub.runtime.app.request(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${malformed}`, 'content-type': 'application/json' },
+      body: '{"events": [',
+    });
+    expect(badJson.status).toBe(400);
+    expectReplayed(await send(malformed, kiosk.batch(next)));
+    expect((await storedEvents(kiosk.deviceId)).map((row) => row.id)).toEqual(
+      events.map((event) => event.id),
+    );
+
+    // One token, two batches at once: exactly one is stored.
+    const shared = await kiosk.token('POST', path);
+    const both = await Promise.all([send(shared, kiosk.batch(next)), send(shared, kiosk.batch(next))]);
+    expect(both.map((response) => response.status).sort()).toEqual([200, 401]);
+    expectReplayed(both.find((response) => response.status === 401)!);
+    expect(await storedEvents(kiosk.deviceId)).toHaveLength(3);
+
+    // The app role records token ids of its own org's devices only (migration 0016).
+    const { token: foreignEnrollment } = await createEnrollmentToken(hub, foreignOwner);
+    const foreign = await registerKiosk(hub, foreignEnrollment);
+    const use = (deviceId: string) => ({ deviceId, jti: randomUUID(), expiresAt: clock.now() });
+    await expect(
+      withOrgScope(hub.runtime.deps.db, owner.orgId, (tx) => insertDeviceTokenUse(tx, use(foreign.deviceId))),
+    ).rejects.toThrow();
+    await withOrgScope(hub.runtime.deps.db, owner.orgId, (tx) =>
+      insertDeviceTokenUse(tx, use(kiosk.deviceId)),
+    );
   });
 
   it('50 kiosks syncing at once, each batch sent twice: every punch stored exactly once, heads right', async () => {

@@ -233,6 +233,33 @@ export async function recordDeviceTokenUse(
   return rows.length === 1;
 }
 
+/**
+ * Records a device-token id inside the caller's transaction, as the app role (the punch ingest: one
+ * commit per batch, migration 0016's policy). A plain insert: a replay raises unique_violation
+ * (see `isDeviceTokenReplay`), and a concurrent request with the same id waits for this
+ * transaction's outcome, so exactly one of them can commit with it.
+ */
+export async function insertDeviceTokenUse(
+  db: Database,
+  params: { deviceId: string; jti: string; expiresAt: Date },
+): Promise<void> {
+  await db.execute(sql`
+    insert into device_token_uses (device_id, jti, expires_at)
+    values (${params.deviceId}, ${params.jti}, ${params.expiresAt.toISOString()}::timestamptz)`);
+}
+
+/** True when `error` is `insertDeviceTokenUse` meeting a stored id (directly or as drizzle's cause). */
+export function isDeviceTokenReplay(error: unknown): boolean {
+  const codeOf = (value: unknown) =>
+    value as { code?: unknown; constraint_name?: unknown; constraint?: unknown } | null | undefined;
+  for (const candidate of [codeOf(error), codeOf((error as { cause?: unknown } | null | undefined)?.cause)]) {
+    if (candidate?.code !== '23505') continue;
+    const constraint = candidate.constraint_name ?? candidate.constraint;
+    if (constraint === undefined || constraint === 'device_token_uses_pkey') return true;
+  }
+  return false;
+}
+
 /** Forgets token ids past their expiry; a replay of those fails on `exp` anyway. */
 export async function purgeDeviceTokenUses(db: Database, params: { deviceId: string; before: Date }) {
   await db
