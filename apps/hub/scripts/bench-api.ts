@@ -2,7 +2,10 @@
  * bench:api — an authenticated, org-scoped list of 50 rows under 50 concurrent connections for 10 s,
  * against the same query behind bare Hono + postgres.js as the ceiling, in the same run.
  *
- *   pnpm bench:api -- --out FILE.json [--duration 10] [--connections 50] [--rounds 1]
+ *   pnpm bench:api -- --out FILE.json [--duration 10] [--connections 50] [--rounds 1] [--cpu-prof DIR]
+ *
+ * With --cpu-prof DIR the hub runs under `node --cpu-prof` and leaves its V8 profile (warm-up
+ * included) in DIR when it exits; open it in Chrome DevTools or any .cpuprofile viewer.
  *
  * With --rounds N the two are measured alternately N times (hub, ceiling, hub, …) and the report
  * gives the median of each figure, so a burst of load from elsewhere on a shared machine lands on
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '1' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const duration = Number(values.duration);
@@ -193,7 +197,11 @@ async function main() {
   const children: ChildProcess[] = [];
   try {
     const hub = await start(
-      ['src/main.ts'],
+      // tsx hands node's own flags to the node it runs the server in.
+      [
+        ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] : []),
+        'src/main.ts',
+      ],
       {
         DATABASE_URL: url.toString(),
         PORT: '0',

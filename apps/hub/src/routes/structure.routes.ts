@@ -7,6 +7,7 @@ import {
   ZUpdateSiteBody,
 } from '@clockface/contracts/api';
 import { createRoute, z } from '@hono/zod-openapi';
+import type { TypedResponse } from 'hono';
 import type { HubDeps } from '../deps';
 import { withPermission } from '../middleware/with-org-member';
 import * as structure from '../services/structure.service';
@@ -150,15 +151,17 @@ export function structureRoutes(deps: HubDeps) {
         ...problems(401, 403, 404),
       },
     }),
-    async (c) =>
-      c.json(
-        {
-          items: await c.var.orgScope((tx) =>
-            structure.listOrgSites(tx, c.req.valid('param').orgId, c.var.membership.organization.timeZone),
-          ),
-        },
-        200,
-      ),
+    async (c) => {
+      const items = await c.var.orgScope(
+        (tx) =>
+          structure.listOrgSitesJson(tx, c.req.valid('param').orgId, c.var.membership.organization.timeZone),
+        READ,
+      );
+      // Postgres wrote the items as JSON: they go out as text rather than parsed and stringified again.
+      return c.body(`{"items":${items}}`, 200, {
+        'content-type': 'application/json',
+      }) as unknown as TypedResponse<{ items: z.infer<typeof ZSite>[] }, 200, 'json'>;
+    },
   );
 
   router.openapi(

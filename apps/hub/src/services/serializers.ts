@@ -78,7 +78,8 @@ export const toDepartment = (department: DepartmentRow) => ({
 });
 
 /**
- * The site list is shaped in SQL instead (`listSiteViews` in db-hub, the same fields and formats):
+ * The site list is written as JSON by Postgres instead (`listSitesJson` in db-hub, the same fields,
+ * order and formats):
  * test/integration/structure-sites.int.test.ts holds the two to the same output.
  */
 export const toSite = (site: SiteRow, orgTimeZone: string) => ({

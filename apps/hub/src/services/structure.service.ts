@@ -10,7 +10,7 @@ import {
   findSite,
   listDepartmentSubtreeIds,
   listDepartments,
-  listSiteViews,
+  listSitesJson,
   updateDepartment,
   updateSite,
 } from '@clockface/db-hub/queries';
@@ -143,11 +143,11 @@ export async function deleteOrgDepartment(
 
 /**
  * Sites without a zone of their own use the org's; callers pass it (the request already read the org).
- * The list is the console's hot read, so Postgres shapes its rows (`listSiteViews` selects exactly
- * what `toSite` gives, see serializers.ts) and they go out as they arrive.
+ * The list is the console's hot read, so Postgres writes it as JSON text (`listSitesJson`: the
+ * fields and formats of `toSite`, see serializers.ts) and it is sent as it arrives.
  */
-export async function listOrgSites(tx: Database, orgId: string, zone: string) {
-  return listSiteViews(tx, { orgId, orgTimeZone: zone });
+export async function listOrgSitesJson(tx: Database, orgId: string, zone: string): Promise<string> {
+  return listSitesJson(tx, { orgId, orgTimeZone: zone });
 }
 
 export async function getOrgSite(tx: Database, orgId: string, siteId: string, zone: string) {

@@ -1,5 +1,5 @@
 /**
- * The site list is shaped by Postgres (`listSiteViews`) rather than by `toSite`: these hold the two
+ * The site list is written as JSON by Postgres (`listSitesJson`) rather than by `toSite`: these hold the two
  * to the same output, field for field and byte for byte, on awkward data. And a route's org scope
  * opened with `{ readOnly: true }` really is read only, on a first request and on a remembered access.
  */
@@ -70,10 +70,11 @@ describe('the site list', () => {
     const inherited = response.body.items.find((site: { name: string }) => site.name === 'alpha');
     expect(inherited).toMatchObject({ timeZone: null, effectiveTimeZone: org.body.timeZone });
 
-    // And each item is what the single-site GET (toSite) answers.
+    // And each item is what the single-site GET (toSite, c.json) answers, with the same content type.
     for (const item of response.body.items) {
       const one = await hub.request('GET', orgPath(`/sites/${item.id}`), { token: owner.accessToken });
       expect(one.body).toEqual(item);
+      expect(response.headers.get('content-type')).toBe(one.headers.get('content-type'));
     }
   });
 
