@@ -75,6 +75,59 @@ describe('FaceEngine (UltraFace + fr_feature, worker thread)', () => {
     expect(r).toMatchObject({ status: 'unknown', reason: 'below-threshold' });
   });
 
+  it('the two-stage search gives the exhaustive answers for the fixtures among 40,000 distractors', async () => {
+    // Real templates of A and B plus 40,000 random unit vectors (impostor-like: cosine ≈ 0 ± 0.05
+    // with everything), searched with the 4-bit coarse pass (coarseMinRows 1) and exhaustively.
+    const exact = await FaceGallery.create(engine.modelId, 512, { coarseMinRows: Number.POSITIVE_INFINITY });
+    const twoStage = await FaceGallery.create(engine.modelId, 512, { coarseMinRows: 1 });
+    try {
+      let seed = 99;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+      const enrolled = [
+        ['person-a', 'person-a-1.jpg'],
+        ['person-a', 'person-a-5.jpg'],
+        ['person-b', 'person-b-2.jpg'],
+      ] as const;
+      for (const [person, frame] of enrolled) {
+        const t = await templateOf(frame);
+        exact.add(person, t);
+        twoStage.add(person, t);
+      }
+      for (let i = 0; i < 40_000; i++) {
+        const v = Float32Array.from({ length: 512 }, rand);
+        const n = Math.hypot(...v);
+        const u = v.map((x) => x / n);
+        exact.add(`d${i % 10_000}`, u);
+        twoStage.add(`d${i % 10_000}`, u);
+      }
+      const probes = [
+        'person-a-9.jpg',
+        'frame-640x480.jpg',
+        'person-b-8.jpg',
+        'person-b-14.jpg',
+        'antispoof-real.jpg',
+      ];
+      for (const frame of probes) {
+        const probe = (await templateOf(frame)).vector;
+        for (const options of [FR_FEATURE_MATCH, { threshold: 0.2, margin: 0.3 }]) {
+          const a = await exact.identify(probe, options);
+          const b = await twoStage.identify(probe, options);
+          // Same decision and people; scores equal up to float32 summation order.
+          expect({ ...b, best: b.best?.personId, runnerUp: b.runnerUp?.personId }, frame).toEqual({
+            ...a,
+            best: a.best?.personId,
+            runnerUp: a.runnerUp?.personId,
+          });
+          expect(b.best!.score).toBeCloseTo(a.best!.score, 5);
+          expect(b.runnerUp!.score).toBeCloseTo(a.runnerUp!.score, 5);
+        }
+      }
+    } finally {
+      await exact.close();
+      await twoStage.close();
+    }
+  }, 120_000);
+
   it('flags the two look-alike young men with glasses for a PIN at enrollment', async () => {
     // A and B score about 0.3–0.4 against each other: below the threshold, inside the safe margin.
     const pairs = await gallery.lookAlikes({ ...FR_FEATURE_MATCH, safeMargin: 0.15 });

@@ -110,7 +110,7 @@ describe('FaceGallery', () => {
     expect(await gallery.lookAlikes({ threshold: 0.7, margin: 0.05, safeMargin: 0.1 }, 'carl')).toEqual([]);
   });
 
-  it('the int8 coarse pass with exact rescoring gives the exact answer', async () => {
+  it('the 4-bit coarse pass with exact rescoring gives the exact answer', async () => {
     const dim = 64;
     let seed = 7;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
@@ -148,4 +148,78 @@ describe('FaceGallery', () => {
       await exact.close();
     }
   });
+
+  it('two-stage decisions equal the exhaustive search on clustered 512-d galleries (randomized)', async () => {
+    // 12,000 templates: 2,400 people × 5 noisy samples around their own centre, people grouped in
+    // families of 4 whose centres share a component (look-alikes at cosine ≈ 0.3–0.5), so many
+    // queries have a close runner-up. Probes: fresh samples of enrolled people and strangers
+    // from the same families. Every decision (status, person, reason) and the best person must
+    // equal the exhaustive float32 search's.
+    const dim = 512;
+    let seed = 12_345;
+    const uniform = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const gauss = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+    const randomUnit = () => normalize(Float32Array.from({ length: dim }, gauss));
+    const normalize = (v: Float32Array) => {
+      let n = 0;
+      for (const x of v) n += x * x;
+      n = Math.sqrt(n);
+      return v.map((x) => x / n);
+    };
+    const mix = (parts: [Float32Array, number][]) => {
+      const v = new Float32Array(dim);
+      for (const [p, w] of parts) for (let k = 0; k < dim; k++) v[k] = v[k]! + w * p[k]!;
+      return normalize(v);
+    };
+    const families = Array.from({ length: 700 }, randomUnit);
+    const centre = (i: number) =>
+      mix([
+        [families[i % 700]!, 0.45 + 0.3 * uniform()],
+        [randomUnit(), 1],
+      ]);
+    const sample = (c: Float32Array) =>
+      mix([
+        [c, 1],
+        [randomUnit(), 0.55 + 0.5 * uniform()],
+      ]);
+    const exact = await FaceGallery.create('m', dim, { coarseMinRows: Number.POSITIVE_INFINITY });
+    const coarse = await FaceGallery.create('m', dim, { coarseMinRows: 1 });
+    gallery = coarse;
+    try {
+      const centres: Float32Array[] = [];
+      for (let i = 0; i < 2400; i++) {
+        centres.push(centre(i));
+        for (let t = 0; t < 5; t++) {
+          const v = sample(centres[i]!);
+          exact.add(`p${i}`, v);
+          coarse.add(`p${i}`, v);
+        }
+      }
+      const queries = 1200;
+      let differ = 0;
+      let matches = 0;
+      let ambiguous = 0;
+      for (let q = 0; q < queries; q++) {
+        const probe = q % 3 === 2 ? sample(centre(q)) : sample(centres[(q * 7) % 2400]!);
+        const options = { threshold: 0.4, margin: 0.08 };
+        const a = await exact.identify(probe, options);
+        const b = await coarse.identify(probe, options);
+        if (a.status === 'match') matches++;
+        if (a.reason === 'ambiguous') ambiguous++;
+        const same =
+          a.status === b.status &&
+          a.personId === b.personId &&
+          a.reason === b.reason &&
+          a.best?.personId === b.best?.personId &&
+          Math.abs(a.best!.score - b.best!.score) < 1e-5;
+        if (!same) differ++;
+      }
+      // The test must exercise both outcomes, including near-ties.
+      expect(matches).toBeGreaterThan(queries / 3);
+      expect(ambiguous).toBeGreaterThan(10);
+      expect(differ / queries).toBeLessThanOrEqual(0.001);
+    } finally {
+      await exact.close();
+    }
+  }, 120_000);
 });

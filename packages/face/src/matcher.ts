@@ -48,19 +48,27 @@ export interface LookAlike {
 const INITIAL_CAPACITY_ROWS = 256;
 
 /**
- * From this many templates on, identify() first scores an int8 copy of the gallery with a WASM
- * SIMD kernel (a quarter of the bytes of float32), then rescores the best RERANK_ROWS exactly in
- * float32. Below it the exact float32 GEMV is as fast (measured: 10k rows ≈ 1.3 ms exact against
- * ≈ 1.9 ms coarse, whose fixed JS selection cost dominates at that size).
+ * From this many templates on, identify() searches in two stages: a coarse pass scores a 4-bit
+ * copy of the gallery with a WASM SIMD kernel (an eighth of the bytes of float32: 256 bytes per
+ * 512-d template, the pass is memory-bound), then the best RERANK_ROWS are rescored exactly in
+ * float32 and the decision uses only exact scores. Below it the exhaustive exact float32 GEMV
+ * answers (measured: 10k rows ≈ 1.3 ms exact against ≈ 1.9 ms coarse, whose fixed JS selection
+ * cost dominates at that size), so small galleries always get the exhaustive answer.
  */
 export const COARSE_MIN_ROWS = 32_768;
 /**
- * Rows rescored exactly after the coarse pass. int8 rounding moves a cosine by about 0.001
- * (worst case ≈ 0.02), so the true best and runner-up are inside the top 128 unless more than
- * 128 templates sit within that error of them.
+ * Rows rescored exactly after the coarse pass. 4-bit rounding (each row scaled so its largest
+ * |value| is 7) moves a 512-d cosine by about 0.006 (std; a few hundredths at worst), so the
+ * true best and the best other person are inside the top 256 unless more than 256 templates sit
+ * within that error of them — and then the decision is 'ambiguous' either way unless the runner-up
+ * scores are far apart. matcher.test.ts checks the decisions against the exhaustive search on
+ * clustered synthetic galleries.
  */
-export const RERANK_ROWS = 128;
-/** int16 probe scale: products of int8 × int16 summed over 512 dims stay far inside int32. */
+export const RERANK_ROWS = 256;
+/** Rows are scaled to ±7 and stored as value + 8 (unsigned nibbles 1…15, see wasm-dot.ts). */
+const CODE_MAX = 7;
+const CODE_OFFSET = 8;
+/** int16 probe scale: 15 × 32,767 × 1,024 dims (faceres) still fits an int32 sum. */
 const PROBE_Q = 32_767;
 
 export class FaceGallery {
@@ -70,7 +78,10 @@ export class FaceGallery {
   private readonly personIds: string[] = [];
   private readonly personSlot = new Map<string, number>();
   private session: ort.InferenceSession | undefined;
-  /** int8 copy of every row (scaled to ±127 by its own max) inside the kernel's memory at offset 0. */
+  /**
+   * 4-bit copy of every row (scaled to ±7 by its own max, two dims per byte, `dim / 2` bytes a
+   * row; layout in wasm-dot.ts) inside the kernel's memory at offset 0: the coarse pass's gallery.
+   */
   private readonly kernel: Int8DotKernel | undefined;
   private rowScale: Float32Array;
 
@@ -82,8 +93,8 @@ export class FaceGallery {
     this.data = new Float32Array(INITIAL_CAPACITY_ROWS * dim);
     this.rowPerson = new Int32Array(INITIAL_CAPACITY_ROWS);
     this.rowScale = new Float32Array(INITIAL_CAPACITY_ROWS);
-    this.kernel = dim % 16 === 0 ? new Int8DotKernel(dim) : undefined;
-    this.kernel?.ensure(INITIAL_CAPACITY_ROWS * dim);
+    this.kernel = dim % 32 === 0 ? new Int8DotKernel(dim, 4) : undefined;
+    this.kernel?.ensure(this.codeBytes(INITIAL_CAPACITY_ROWS));
   }
 
   /** @example const gallery = await FaceGallery.create('fr_feature-87aacdfe-bgr-flip', 512); */
@@ -133,7 +144,7 @@ export class FaceGallery {
       const grownScales = new Float32Array(this.rowScale.length * 2);
       grownScales.set(this.rowScale);
       this.rowScale = grownScales;
-      this.kernel?.ensure(this.rowScale.length * this.dim);
+      this.kernel?.ensure(this.codeBytes(this.rowScale.length));
     }
     let slot = this.personSlot.get(personId);
     if (slot === undefined) {
@@ -146,9 +157,17 @@ export class FaceGallery {
     if (this.kernel) {
       let max = 0;
       for (let k = 0; k < this.dim; k++) max = Math.max(max, Math.abs(vector[k]!));
-      const scale = max > 0 ? 127 / max : 1;
-      const q = new Int8Array(this.kernel.memory.buffer, this.rows * this.dim, this.dim);
-      for (let k = 0; k < this.dim; k++) q[k] = Math.round(vector[k]! * scale);
+      const scale = max > 0 ? CODE_MAX / max : 1;
+      const codes = new Uint8Array(this.kernel.memory.buffer, this.codeBytes(this.rows), this.dim / 2);
+      // Each 32-dim block is 16 bytes: byte j holds dim j in its low nibble, dim 16 + j in its
+      // high one, stored as value + CODE_OFFSET (0…14; the kernel reads unsigned nibbles).
+      for (let b = 0; b < this.dim; b += 32) {
+        for (let j = 0; j < 16; j++) {
+          const lo = Math.round(vector[b + j]! * scale) + CODE_OFFSET;
+          const hi = Math.round(vector[b + 16 + j]! * scale) + CODE_OFFSET;
+          codes[b / 2 + j] = lo | (hi << 4);
+        }
+      }
       this.rowScale[this.rows] = 1 / scale;
     }
     this.rows++;
@@ -166,10 +185,10 @@ export class FaceGallery {
         this.rowPerson[write] = this.rowPerson[read]!;
         this.rowScale[write] = this.rowScale[read]!;
         if (this.kernel) {
-          new Int8Array(this.kernel.memory.buffer).copyWithin(
-            write * this.dim,
-            read * this.dim,
-            (read + 1) * this.dim,
+          new Uint8Array(this.kernel.memory.buffer).copyWithin(
+            this.codeBytes(write),
+            this.codeBytes(read),
+            this.codeBytes(read + 1),
           );
         }
       }
@@ -184,13 +203,13 @@ export class FaceGallery {
   }
 
   /**
-   * Zeroes every template in memory (float32 rows and their int8 copy) and empties the gallery:
+   * Zeroes every template in memory (float32 rows and their 4-bit copy) and empties the gallery:
    * the kiosk calls it when the device is revoked, so no biometric data outlives the wipe.
    */
   wipe(): void {
     this.data.fill(0);
     this.rowScale.fill(0);
-    if (this.kernel) new Int8Array(this.kernel.memory.buffer).fill(0);
+    if (this.kernel) new Uint8Array(this.kernel.memory.buffer).fill(0);
     this.rows = 0;
     this.personIds.length = 0;
     this.personSlot.clear();
@@ -256,7 +275,12 @@ export class FaceGallery {
     return { rows: undefined, scores: await this.scores(probe) };
   }
 
-  /** int8 scores for every row (WASM SIMD), then exact float32 scores for the best RERANK_ROWS. */
+  /** Byte offset of a row's 4-bit codes in the kernel's memory (also the size of `rows` rows). */
+  private codeBytes(rows: number): number {
+    return (rows * this.dim) / 2;
+  }
+
+  /** 4-bit scores for every row (WASM SIMD), then exact float32 scores for the best RERANK_ROWS. */
   private coarseThenExact(probe: Float32Array): { rows: Int32Array; scores: Float32Array } {
     if (probe.length !== this.dim) {
       throw new AppError('VALIDATION_FAILED', {
@@ -264,14 +288,17 @@ export class FaceGallery {
       });
     }
     const kernel = this.kernel!;
-    const probeOffset = this.rowScale.length * this.dim;
+    const probeOffset = this.codeBytes(this.rowScale.length);
     const outOffset = probeOffset + this.dim * 2;
     kernel.ensure(outOffset + this.rows * 4);
     let max = 0;
     for (let k = 0; k < this.dim; k++) max = Math.max(max, Math.abs(probe[k]!));
     const scale = max > 0 ? PROBE_Q / max : 1;
     const q = new Int16Array(kernel.memory.buffer, probeOffset, this.dim);
-    for (let k = 0; k < this.dim; k++) q[k] = Math.round(probe[k]! * scale);
+    // Σ (code + 8)·q = Σ code·q + 8·Σ q: the offset term is the same for every row.
+    let offsetTerm = 0;
+    for (let k = 0; k < this.dim; k++) offsetTerm += q[k] = Math.round(probe[k]! * scale);
+    offsetTerm *= CODE_OFFSET;
     kernel.run(0, probeOffset, this.rows, outOffset);
     const raw = new Int32Array(kernel.memory.buffer, outOffset, this.rows);
     // Keep the top RERANK_ROWS by approximate score (a small sorted list; most rows fail the first test).
@@ -279,7 +306,7 @@ export class FaceGallery {
     const topRows = new Int32Array(keep).fill(-1);
     const topScores = new Float64Array(keep).fill(Number.NEGATIVE_INFINITY);
     for (let i = 0; i < this.rows; i++) {
-      const approx = raw[i]! * this.rowScale[i]!;
+      const approx = (raw[i]! - offsetTerm) * this.rowScale[i]!;
       if (approx <= topScores[keep - 1]!) continue;
       let j = keep - 1;
       while (j > 0 && topScores[j - 1]! < approx) {

@@ -35,6 +35,11 @@ const op = {
   v128Load: [0x00],
   i32x4Splat: [0x11],
   i32x4ExtractLane: [0x1b],
+  v128And: [0x4e],
+  i8x16Splat: [0x0f],
+  i16x8ShrU: [0x8d, 0x01],
+  i16x8ExtendLowI8x16U: [0x89, 0x01],
+  i16x8ExtendHighI8x16U: [0x8a, 0x01],
   i16x8ExtendLowI8x16S: [0x87, 0x01],
   i16x8ExtendHighI8x16S: [0x88, 0x01],
   i32x4Add: [0xae, 0x01],
@@ -57,40 +62,72 @@ const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...bo
 const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 
 /**
- * scores(gallery, probe, rows, out): out[i] = Σ_k gallery[i·dim + k] · probe[k] with gallery int8,
- * probe int16, out int32. The row loop is unrolled for a fixed `dim` (a multiple of 16): every
+ * scores(gallery, probe, rows, out): out[i] = Σ_k gallery[i·dim + k] · probe[k] with gallery int8
+ * (or unsigned 4-bit 0…15, packed two per byte), probe int16, out int32. The row loop is unrolled for a fixed `dim` (a multiple of 16): every
  * load uses a constant offset, and two accumulators break the add dependency chain.
- * Locals: 0 gallery ptr, 1 probe ptr, 2 rows, 3 out ptr, 4 acc0, 5 acc1, 6 the loaded gallery bytes (v128).
+ * Locals: 0 gallery ptr, 1 probe ptr, 2 rows, 3 out ptr, 4 acc0, 5 acc1, 6 the loaded gallery bytes
+ * (v128), 7 the 0x0f byte mask, 8 the low nibbles (4-bit only).
  */
-function kernelBytes(dim: number): Uint8Array {
-  const [G, P, ROWS, OUT, ACC0, ACC1, ROW] = [0, 1, 2, 3, 4, 5, 6];
+function kernelBytes(dim: number, bits: 8 | 4): Uint8Array {
+  const [G, P, ROWS, OUT, ACC0, ACC1, ROW, MASK] = [0, 1, 2, 3, 4, 5, 6, 7];
   const get = (l: number) => [op.localGet, l];
   const set = (l: number) => [op.localSet, l];
   const load = (ptr: number, offset: number) => [...get(ptr), ...simd(op.v128Load, 0, ...uleb(offset))];
   const chunks: number[] = [];
-  for (let k = 0; k < dim; k += 16) {
-    const acc = (k / 16) % 2 === 0 ? ACC0 : ACC1;
-    chunks.push(
-      ...get(acc),
+  // One widened half (8 values, int16) times the probe's int16 values for the same 8 dims.
+  const dot8 = (extend: readonly number[], probeDim: number) => [
+    ...get(ROW),
+    ...simd(extend),
+    ...load(P, 2 * probeDim),
+    ...simd(op.i32x4DotI16x8S),
+    ...simd(op.i32x4Add),
+  ];
+  const lanes = (local: number, extend: readonly number[], probeDim: number) => [
+    ...get(local),
+    ...simd(extend),
+    ...load(P, 2 * probeDim),
+    ...simd(op.i32x4DotI16x8S),
+    ...simd(op.i32x4Add),
+  ];
+  if (bits === 8) {
+    for (let k = 0; k < dim; k += 16) {
+      const acc = (k / 16) % 2 === 0 ? ACC0 : ACC1;
       // One load of 16 gallery bytes, widened in two halves.
-      ...load(G, k),
-      op.localTee,
-      ROW,
-      ...simd(op.i16x8ExtendLowI8x16S),
-      ...load(P, 2 * k),
-      ...simd(op.i32x4DotI16x8S),
-      ...simd(op.i32x4Add),
-      ...get(ROW),
-      ...simd(op.i16x8ExtendHighI8x16S),
-      ...load(P, 2 * k + 16),
-      ...simd(op.i32x4DotI16x8S),
-      ...simd(op.i32x4Add),
-      ...set(acc),
-    );
+      chunks.push(...get(acc), ...load(G, k), ...set(ROW), ...get(ROW));
+      chunks.push(...simd(op.i16x8ExtendLowI8x16S), ...load(P, 2 * k), ...simd(op.i32x4DotI16x8S));
+      chunks.push(...simd(op.i32x4Add), ...dot8(op.i16x8ExtendHighI8x16S, k + 8), ...set(acc));
+    }
+  } else {
+    // 4-bit: 16 bytes hold 32 dims; byte j's low nibble is dim 32b + j, its high nibble dim
+    // 32b + 16 + j, so the probe stays in plain dim order. Nibbles are unsigned (0…15: the
+    // caller stores value + 8 and subtracts 8·Σ probe afterwards), because x86 has no byte
+    // shifts: the low nibble is v & 0x0f, the high one (v >> 4 as 16-bit lanes) & 0x0f.
+    for (let k = 0; k < dim; k += 32) {
+      const acc = (k / 32) % 2 === 0 ? ACC0 : ACC1;
+      chunks.push(...get(acc));
+      chunks.push(...load(G, k / 2), op.localTee, ROW, ...get(MASK), ...simd(op.v128And));
+      chunks.push(...get(ROW), op.i32Const, 4, ...simd(op.i16x8ShrU), ...get(MASK), ...simd(op.v128And));
+      // Stack: acc, low nibbles, high nibbles. Keep the high ones in ROW, use the low ones twice.
+      chunks.push(...set(ROW), ...set(MASK + 1));
+      chunks.push(
+        ...lanes(MASK + 1, op.i16x8ExtendLowI8x16U, k),
+        ...lanes(MASK + 1, op.i16x8ExtendHighI8x16U, k + 8),
+      );
+      chunks.push(
+        ...lanes(ROW, op.i16x8ExtendLowI8x16U, k + 16),
+        ...lanes(ROW, op.i16x8ExtendHighI8x16U, k + 24),
+      );
+      chunks.push(...set(acc));
+    }
   }
   const lane = (i: number) => [...get(ACC0), ...simd(op.i32x4ExtractLane, i)];
   const body = [
-    ...vec([[3, 0x7b]]),
+    ...vec([[5, 0x7b]]),
+    // MASK = i8x16.splat(0x0f) (used by the 4-bit kernel only)
+    op.i32Const,
+    0x0f,
+    ...simd(op.i8x16Splat),
+    ...set(MASK),
     op.block,
     0x40,
     ...get(ROWS),
@@ -125,7 +162,7 @@ function kernelBytes(dim: number): Uint8Array {
     // gallery += dim; out += 4; rows -= 1; loop while rows != 0
     ...get(G),
     op.i32Const,
-    ...sleb(dim),
+    ...sleb((dim * bits) / 8),
     op.i32Add,
     ...set(G),
     ...get(OUT),
@@ -184,15 +221,26 @@ function sleb(n: number): number[] {
   }
 }
 
-/** Linear memory plus a kernel for one dimension: the caller writes gallery and probe into `memory.buffer`. */
+/**
+ * Linear memory plus a kernel for one dimension: the caller writes gallery and probe into
+ * `memory.buffer`. `bits` 8: one int8 per dim (`dim` a multiple of 16); `bits` 4: two unsigned
+ * nibbles (0…15) per byte, `dim / 2` bytes per row (`dim` a multiple of 32; layout in `kernelBytes`).
+ */
 export class Int8DotKernel {
   readonly memory: WasmMemory;
   private readonly fn: (gallery: number, probe: number, rows: number, out: number) => void;
 
-  constructor(readonly dim: number) {
-    if (dim % 16 !== 0 || dim <= 0) throw new RangeError(`dim must be a positive multiple of 16, got ${dim}`);
+  constructor(
+    readonly dim: number,
+    readonly bits: 8 | 4 = 8,
+  ) {
+    const step = bits === 8 ? 16 : 32;
+    if (dim % step !== 0 || dim <= 0)
+      throw new RangeError(`dim must be a positive multiple of ${step}, got ${dim}`);
     this.memory = new Wasm.Memory({ initial: 1 });
-    const instance = new Wasm.Instance(new Wasm.Module(kernelBytes(dim)), { env: { memory: this.memory } });
+    const instance = new Wasm.Instance(new Wasm.Module(kernelBytes(dim, bits)), {
+      env: { memory: this.memory },
+    });
     this.fn = instance.exports.scores as Int8DotKernel['fn'];
   }
 
