@@ -418,15 +418,37 @@ async function assertLiveTemplate(tx: Database, orgId: string, shiftTemplateId: 
   }
 }
 
-/** The employee must exist in this org and be in the caller's scope (a manager: their people). */
+/**
+ * The employee must exist in this org and be in the caller's scope (a manager: their people), and
+ * the schedule (`to` null = open-ended) must not run past their termination date.
+ */
 async function assertSchedulableEmployee(
   tx: Database,
   scope: EmployeeScope,
   orgId: string,
   employeeId: string,
+  dates: { path: string; to: string | null },
 ) {
-  if (!canSeeEmployee(scope, employeeId) || !(await findEmployee(tx, { orgId, employeeId }))) {
+  const employee = canSeeEmployee(scope, employeeId)
+    ? await findEmployee(tx, { orgId, employeeId })
+    : undefined;
+  if (!employee) {
     invalid('employeeId', 'No such employee', 'The employee does not exist or is not one you schedule');
+  }
+  assertBeforeTermination(employee!, dates);
+}
+
+function assertBeforeTermination(
+  employee: { name: string; terminationDate: string | null },
+  dates: { path: string; to: string | null },
+) {
+  const last = employee.terminationDate;
+  if (last && (dates.to === null || dates.to > last)) {
+    invalid(
+      dates.path,
+      `After the termination date ${last}`,
+      `${employee.name} leaves on ${last}; nothing can be scheduled for them after that date${dates.to === null ? ' (give an end date on or before it)' : ''}`,
+    );
   }
 }
 
@@ -537,7 +559,10 @@ export async function createOrgShiftPattern(
   const orgId = params.organization.id;
   const { input } = params;
   assertEffectiveRange(input.effectiveFrom, input.effectiveTo);
-  await assertSchedulableEmployee(tx, scope, orgId, input.employeeId);
+  await assertSchedulableEmployee(tx, scope, orgId, input.employeeId, {
+    path: 'effectiveTo',
+    to: input.effectiveTo ?? null,
+  });
   await assertLiveTemplate(tx, orgId, input.shiftTemplateId);
   await assertNoDoubleBooking(tx, orgId, { ...input, effectiveTo: input.effectiveTo ?? null });
   const row = await createShiftPattern(tx, { ...input, effectiveTo: input.effectiveTo ?? null, orgId });
@@ -580,6 +605,14 @@ export async function updateOrgShiftPattern(
     changes.effectiveFrom ?? before.effectiveFrom,
     changes.effectiveTo === undefined ? before.effectiveTo : changes.effectiveTo,
   );
+  if (changes.effectiveTo !== undefined || changes.effectiveFrom !== undefined) {
+    const employee = await findEmployee(tx, { orgId, employeeId: before.employeeId, includeDeleted: true });
+    if (employee)
+      assertBeforeTermination(employee, {
+        path: 'effectiveTo',
+        to: changes.effectiveTo === undefined ? before.effectiveTo : changes.effectiveTo,
+      });
+  }
   if (changes.shiftTemplateId && changes.shiftTemplateId !== before.shiftTemplateId) {
     await assertLiveTemplate(tx, orgId, changes.shiftTemplateId);
   }
@@ -683,7 +716,10 @@ export async function createOrgShiftAssignment(
 ) {
   const orgId = params.organization.id;
   const { input } = params;
-  await assertSchedulableEmployee(tx, scope, orgId, input.employeeId);
+  await assertSchedulableEmployee(tx, scope, orgId, input.employeeId, {
+    path: 'workDate',
+    to: input.workDate,
+  });
   if (input.shiftTemplateId) await assertLiveTemplate(tx, orgId, input.shiftTemplateId);
   const sameDay = await listShiftAssignments(tx, {
     orgId,

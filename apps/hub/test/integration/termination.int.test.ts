@@ -232,6 +232,43 @@ describe('termination', () => {
     expect(project.status).toBe(422);
   });
 
+  it('nothing can be scheduled, or taken as leave, after the termination date: 422, nothing stored', async () => {
+    const refused = async (suffix: string, body: unknown, path: string) => {
+      const before = await countAllRows(hub.runtime.deps.db);
+      const response = await as('POST', suffix, body);
+      expect(response.status, JSON.stringify(response.body)).toBe(422);
+      expect(response.body.detail).toContain(LAST_DAY);
+      expect(response.body.errors[0].path).toBe(path);
+      expect(await countAllRows(hub.runtime.deps.db)).toEqual(before);
+    };
+    const shift = { kind: 'shift', employeeId: ids.tom, shiftTemplateId: ids.day };
+    await refused('/shift-assignments', { ...shift, workDate: '2026-03-13' }, 'workDate');
+    await refused(
+      '/shift-assignments',
+      { kind: 'day_off', employeeId: ids.tom, workDate: '2026-03-16' },
+      'workDate',
+    );
+    const pattern = { employeeId: ids.tom, shiftTemplateId: ids.late, weekdays: [6] };
+    await refused('/shift-patterns', { ...pattern, effectiveFrom: '2026-03-07' }, 'effectiveTo');
+    await refused(
+      '/shift-patterns',
+      { ...pattern, effectiveFrom: '2026-03-07', effectiveTo: '2026-03-31' },
+      'effectiveTo',
+    );
+    await refused(
+      '/leave-requests',
+      { employeeId: ids.tom, leaveTypeId: ids.vacation, startDate: '2026-03-13', endDate: '2026-03-13' },
+      'endDate',
+    );
+    // An existing pattern cannot be stretched past the date either.
+    const stretch = await as('PATCH', `/shift-patterns/${ids.running}`, { effectiveTo: null });
+    expect(stretch.status).toBe(422);
+    // Up to the date is still fine (a late correction of the schedule).
+    const onLastDay = await as('POST', '/shift-assignments', { ...shift, workDate: LAST_DAY });
+    expect(onLastDay.status, JSON.stringify(onLastDay.body)).toBe(201);
+    expect((await as('DELETE', `/shift-assignments/${onLastDay.body.id}`)).status).toBe(204);
+  });
+
   it('re-hiring makes them active again without bringing back what the termination ended', async () => {
     const rehired = await as('POST', `/employees/${ids.tom}/rehire`, { hireDate: '2026-04-01' });
     expect(rehired.status).toBe(200);
