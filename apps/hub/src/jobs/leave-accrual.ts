@@ -18,36 +18,14 @@ import {
   listOrgIdsWithLeavePolicies,
   lockOrgLeaveAccrual,
   type NewLeaveLedgerLine,
-  type OrganizationRow,
 } from '@clockface/db-hub/queries';
-import {
-  getLocalDate,
-  listPeriods,
-  type PeriodConfig,
-  type TimesheetPeriod,
-  type Weekday,
-} from '@clockface/timekeeping';
+import { getLocalDate, type TimesheetPeriod } from '@clockface/timekeeping';
 import { Temporal } from 'temporal-polyfill';
 import type { ActorContext, HubDeps } from '../deps';
 import { recordAudit } from '../services/audit.service';
+import { orgListPeriods } from '../services/timesheets.service';
 
 export type JobStatus = 'SUCCESS' | 'SKIPPED' | 'FAILED';
-
-/**
- * Biweekly orgs with no anchor: the same default the timesheet periods use (the first week-start
- * day on or after Monday 2024-01-01), so accrual periods and timesheet periods coincide.
- */
-const DEFAULT_BIWEEKLY_ANCHOR_MONDAY = '2024-01-01';
-
-function periodConfigOf(org: OrganizationRow): PeriodConfig {
-  const weekStart = org.weekStart as Weekday;
-  const anchorDate =
-    org.periodAnchorDate ??
-    Temporal.PlainDate.from(DEFAULT_BIWEEKLY_ANCHOR_MONDAY)
-      .add({ days: weekStart - 1 })
-      .toString();
-  return { frequency: org.periodFrequency, weekStart, anchorDate };
-}
 
 const SYSTEM_ACTOR: ActorContext = { actorUserId: null, actorType: 'system', requestId: null, ip: null };
 
@@ -67,7 +45,7 @@ const later = (a: string, b: string | null) => (b !== null && b > a ? b : a);
  * nothing (an admin adjusts by hand where a contract says otherwise).
  */
 export function listOwedAccruals(
-  config: PeriodConfig,
+  listPeriods: (from: string, to: string) => TimesheetPeriod[],
   params: {
     typeStart: string;
     today: string;
@@ -93,7 +71,7 @@ export function listOwedAccruals(
   );
   if (earliest === null || earliest >= params.today) return [];
   // One period list for the org (periods are the same for everyone), filtered per employee.
-  const periods: TimesheetPeriod[] = listPeriods(config, earliest, params.today).filter(
+  const periods: TimesheetPeriod[] = listPeriods(earliest, params.today).filter(
     (period) => period.start >= earliest && period.end < params.today,
   );
   const lines: { employeeId: string; start: string; end: string }[] = [];
@@ -114,7 +92,8 @@ export async function accrueOrgLeave(tx: Database, orgId: string, now: Date): Pr
   const org = await findOrganization(tx, { orgId });
   if (!org) return { accrualLines: 0, expiryLines: 0 };
   const today = getLocalDate(now.toISOString(), org.timeZone);
-  const config = periodConfigOf(org);
+  // The timesheets' periods, each cut by the setting in force then (organizations.period_history).
+  const periods = (from: string, to: string) => orgListPeriods(org, from, to);
   let accrualLines = 0;
   let expiryLines = 0;
 
@@ -127,7 +106,7 @@ export async function accrueOrgLeave(tx: Database, orgId: string, now: Date): Pr
         orgId,
         leaveTypeId: type.id,
         minutes: type.accrualMinutesPerPeriod,
-        lines: listOwedAccruals(config, { typeStart, today, employees }),
+        lines: listOwedAccruals(periods, { typeStart, today, employees }),
       });
     }
 

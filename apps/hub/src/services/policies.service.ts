@@ -22,16 +22,10 @@ import {
   type TimePolicyRow,
   type TimePolicyTarget,
 } from '@clockface/db-hub/queries';
-import {
-  getLocalDate,
-  getPeriodForDate,
-  resolveRules,
-  type PeriodConfig,
-  type TimeRules,
-  type TimeRulesOverride,
-} from '@clockface/timekeeping';
+import { getLocalDate, resolveRules, type TimeRules, type TimeRulesOverride } from '@clockface/timekeeping';
 import type { ActorContext, HubDeps } from '../deps';
 import { recordAudit } from './audit.service';
+import { orgPeriodForDate } from './timesheets.service';
 
 // The API's schema and timekeeping's type must agree: this line stops compiling if they drift.
 const asOverride = (rules: TTimeRulesOverride): TimeRulesOverride => rules;
@@ -119,20 +113,12 @@ async function loadPolicyLayers(
 /**
  * Local dates from the start of the org's current timesheet period to today, in the org's zone:
  * what a change of rules or schedules recomputes. Earlier periods are left as they were paid
- * (corrections there are explicit adjustments).
+ * (corrections there are explicit adjustments). The period is the timesheets' own (cut by the
+ * setting in force today, clipped where it changed: `organizations.period_history`).
  */
 export function currentPeriodWindow(organization: OrganizationRow, now: Date): { from: string; to: string } {
   const today = getLocalDate(now.toISOString(), organization.timeZone);
-  const config: PeriodConfig =
-    organization.periodFrequency === 'biweekly' && !organization.periodAnchorDate
-      ? // Without an anchor the two-week phase is unknown; a week back is the safe lower bound.
-        { frequency: 'weekly', weekStart: organization.weekStart as PeriodConfig['weekStart'] }
-      : {
-          frequency: organization.periodFrequency,
-          weekStart: organization.weekStart as PeriodConfig['weekStart'],
-          ...(organization.periodAnchorDate ? { anchorDate: organization.periodAnchorDate } : {}),
-        };
-  return { from: getPeriodForDate(config, today).start, to: today };
+  return { from: orgPeriodForDate(organization, today).start, to: today };
 }
 
 /** Asks the projection to recompute these employees over the current period (see currentPeriodWindow). */

@@ -149,3 +149,30 @@ describe('accrual catch-up', () => {
     ]);
   });
 });
+
+describe('accrual after a change of the period setting', () => {
+  it('credits the periods the timesheets had: monthly until the change, then weekly (clipped first week)', async () => {
+    // Monthly until 30 April 2026, weekly (Monday) from 1 May: the first weekly period is 1–3 May.
+    await hub.runtime.deps.db
+      .update(schema.organizations)
+      .set({
+        periodFrequency: 'weekly',
+        weekStart: 1,
+        periodHistory: [
+          { until: '2026-04-30', frequency: 'monthly', weekStart: 1, anchorDate: '2024-01-01' },
+        ],
+      })
+      .where(eq(schema.organizations.id, owner.orgId));
+    jobClock.set('2026-05-20T09:00:00Z');
+    expect(await runAccrual()).toBe('SUCCESS');
+    expect((await accrualsOf(people.hired, vacation)).slice(15)).toEqual([
+      '2026-04-01',
+      '2026-05-01',
+      '2026-05-04',
+      '2026-05-11',
+    ]);
+    // The timesheets agree on those periods.
+    for (const start of ['2026-04-01', '2026-05-01', '2026-05-04', '2026-05-11'])
+      expect((await as('GET', `/employees/${people.hired}/timesheets/${start}`)).status).toBe(200);
+  });
+});
