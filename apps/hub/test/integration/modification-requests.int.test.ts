@@ -4,7 +4,8 @@
  * note, and the employee is mailed back. Deciding twice, deciding your own, and bad requests are
  * refused with a problem+json that changes nothing.
  */
-import { listMailTo } from '@clockface/db-hub/queries';
+import { withOrgScope } from '@clockface/db-hub';
+import { endTeamMemberships, listMailTo } from '@clockface/db-hub/queries';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAllRows } from '../helpers/db-snapshot';
 import { createTimeOrg, type TimeOrg } from '../helpers/time-org';
@@ -325,5 +326,46 @@ describe('bad requests and own requests', () => {
   it('a manager cannot see requests of employees they do not manage', async () => {
     const unknown = await org.as('manager', 'GET', `/modification-requests?employeeId=${org.employees.bob}`);
     expect(unknown.body.items).toEqual([]);
+  });
+});
+
+describe('who is mailed', () => {
+  it('the manager of a team the employee has left is not mailed; a current team manager is', async () => {
+    const team = await org.as('owner', 'POST', '/teams', {
+      name: 'Night shift',
+      managerUserId: org.userIds.owner,
+    });
+    expect(team.status).toBe(201);
+    const added = await org.as('owner', 'POST', `/teams/${team.body.id}/members`, {
+      employeeId: org.employees.alice,
+      allocationPercent: 10,
+    });
+    expect(added.status).toBe(201);
+    const proposal = (day: string) => ({
+      action: 'add',
+      proposal: {
+        kind: 'entry',
+        start: `2026-03-${day}T15:00:00Z`,
+        end: `2026-03-${day}T16:00:00Z`,
+        taskId: org.taskId,
+      },
+      reason: 'Forgot the kiosk',
+    });
+    const ownerMails = async () => (await mailsTo(org.emails.owner, 'modification_request_submitted')).length;
+    const before = await ownerMails();
+    const first = await fileRequest('employee', proposal('18'));
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(await ownerMails()).toBe(before + 1);
+
+    await withOrgScope(org.hub.runtime.deps.db, org.orgId, (tx) =>
+      endTeamMemberships(tx, { orgId: org.orgId, employeeId: org.employees.alice, endedOn: '2026-03-20' }),
+    );
+    expect((await fileRequest('employee', proposal('19'))).status).toBe(201);
+    expect(await ownerMails()).toBe(before + 1);
+    // The department manager still is.
+    const [latest] = (await mailsTo(org.emails.manager, 'modification_request_submitted')).filter((mail) =>
+      mail.text.includes('2026-03-19T15:00:00Z'),
+    );
+    expect(latest).toBeDefined();
   });
 });

@@ -121,7 +121,8 @@ export async function setModificationRequestAdjustment(
 
 /**
  * Who should hear about an employee's request: the managers of their department and its parent
- * departments, and of their teams, who are still members; when there are none, the org's owners and
+ * departments, and of their teams (current memberships only: an ended one no longer counts), who are still
+ * members of the org; when there are none, the org's owners and
  * admins. Never the employee's own account.
  */
 export async function listRequestApprovers(
@@ -144,6 +145,7 @@ export async function listRequestApprovers(
       select t.manager_user_id from teams t
         join team_members tm on tm.org_id = t.org_id and tm.team_id = t.id
        where t.org_id = ${params.orgId} and tm.employee_id = ${params.employeeId}
+         and tm.ended_on is null
          and t.deleted_at is null and t.manager_user_id is not null
     ),
     own as (select user_id from employees where org_id = ${params.orgId} and id = ${params.employeeId}),
