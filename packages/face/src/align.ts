@@ -94,12 +94,12 @@ export function warpAffine(image: RgbImage, dstToSrc: Affine, width: number, hei
   // frame (measured) without a visible gain in the embedding.
   const grid = scale > 1.5 ? 2 : 1;
   const { width: sw, height: sh, data } = image;
-  const rgb = [0, 0, 0];
+  const n = grid * grid;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      rgb[0] = 0;
-      rgb[1] = 0;
-      rgb[2] = 0;
+      let r = 0;
+      let g = 0;
+      let b = 0;
       for (let gy = 0; gy < grid; gy++) {
         for (let gx = 0; gx < grid; gx++) {
           // Sample at sub-pixel centres of the output pixel.
@@ -111,25 +111,36 @@ export function warpAffine(image: RgbImage, dstToSrc: Affine, width: number, hei
           const y0 = Math.floor(sy);
           const wx = sx - x0;
           const wy = sy - y0;
+          // Bilinear over the 4 neighbours (0 outside the image); bounds and offsets once per
+          // sample, not per channel (this loop was ~7 ms of a 640×480 frame's CPU time).
+          const left = x0 >= 0 && x0 < sw;
+          const right = x0 + 1 >= 0 && x0 + 1 < sw;
+          const top = y0 >= 0 && y0 < sh;
+          const bottom = y0 + 1 >= 0 && y0 + 1 < sh;
+          const i00 = (y0 * sw + x0) * 3;
+          const i01 = i00 + sw * 3;
+          const a00 = left && top;
+          const a10 = right && top;
+          const a01 = left && bottom;
+          const a11 = right && bottom;
+          const w00 = 1 - wx;
+          const v0 = 1 - wy;
           for (let c = 0; c < 3; c++) {
-            const p00 = x0 >= 0 && y0 >= 0 && x0 < sw && y0 < sh ? data[(y0 * sw + x0) * 3 + c]! : 0;
-            const p10 =
-              x0 + 1 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 < sh ? data[(y0 * sw + x0 + 1) * 3 + c]! : 0;
-            const p01 =
-              x0 >= 0 && y0 + 1 >= 0 && x0 < sw && y0 + 1 < sh ? data[((y0 + 1) * sw + x0) * 3 + c]! : 0;
-            const p11 =
-              x0 + 1 >= 0 && y0 + 1 >= 0 && x0 + 1 < sw && y0 + 1 < sh
-                ? data[((y0 + 1) * sw + x0 + 1) * 3 + c]!
-                : 0;
-            rgb[c]! += (p00 * (1 - wx) + p10 * wx) * (1 - wy) + (p01 * (1 - wx) + p11 * wx) * wy;
+            const p00 = a00 ? data[i00 + c]! : 0;
+            const p10 = a10 ? data[i00 + 3 + c]! : 0;
+            const p01 = a01 ? data[i01 + c]! : 0;
+            const p11 = a11 ? data[i01 + 3 + c]! : 0;
+            const v = (p00 * w00 + p10 * wx) * v0 + (p01 * w00 + p11 * wx) * wy;
+            if (c === 0) r += v;
+            else if (c === 1) g += v;
+            else b += v;
           }
         }
       }
-      const n = grid * grid;
       const o = (y * width + x) * 3;
-      out[o] = Math.round(rgb[0]! / n);
-      out[o + 1] = Math.round(rgb[1]! / n);
-      out[o + 2] = Math.round(rgb[2]! / n);
+      out[o] = Math.round(r / n);
+      out[o + 1] = Math.round(g / n);
+      out[o + 2] = Math.round(b / n);
     }
   }
   return out;
