@@ -207,3 +207,54 @@ export async function computeCarriedForEmployees(
     out.set(employeeId, await computeCarried(tx, org, employeeId, range, now));
   return out;
 }
+
+/**
+ * The locked periods holding corrections carried out of `source` while it was locked: their locked
+ * totals count those corrections, so unlocking `source` (where they would then apply in place) would
+ * count them twice. Earliest first; empty when the source can be unlocked.
+ */
+export async function findLockedCarryDestinations(
+  tx: Database,
+  org: OrganizationRow,
+  employeeId: string,
+  source: TimesheetRow,
+): Promise<TimesheetRow[]> {
+  if (!source.lockedAt) return [];
+  const targets = await listCarriedTargets(tx, {
+    orgId: org.id,
+    employeeIds: [employeeId],
+    from: source.periodEnd,
+    to: '9999-12-31',
+  });
+  if (targets.length === 0) return [];
+  const employee = await findEmployee(tx, { orgId: org.id, employeeId, includeDeleted: true });
+  if (!employee) return [];
+  const zone = await employeeTimeZone(tx, org, employee);
+  const sheets = await listEmployeeTimesheets(tx, { orgId: org.id, employeeId, fromDate: source.periodEnd });
+  const out = new Map<string, TimesheetRow>();
+  for (const target of targets) {
+    const destination = sheets.find(
+      (sheet) =>
+        sheet.status === 'locked' &&
+        sheet.id !== source.id &&
+        sheet.periodStart <= target.carriedTo &&
+        target.carriedTo <= sheet.periodEnd,
+    );
+    if (!destination) continue;
+    const rows = await listCarriedCorrections(tx, {
+      orgId: org.id,
+      employeeId,
+      periodStart: target.carriedTo,
+    });
+    const fromSource = rows.some((row) => {
+      const date = getLocalDate(row.effectiveAt.toISOString(), zone);
+      return (
+        source.periodStart <= date &&
+        date <= source.periodEnd &&
+        row.recordedAt.getTime() > source.lockedAt!.getTime()
+      );
+    });
+    if (fromSource) out.set(destination.id, destination);
+  }
+  return [...out.values()].sort((a, b) => (a.periodStart < b.periodStart ? -1 : 1));
+}

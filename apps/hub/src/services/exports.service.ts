@@ -244,7 +244,7 @@ async function readPayrollPage(
 ): Promise<PayrollLine[]> {
   const page = { ...filter, periods, afterEmployee, limit: PAYROLL_PAGE_EMPLOYEES };
   if (isEntryFilter(filter)) {
-    return (await listEntryPayrollRows(tx, page)).map((row) => ({
+    const entryLines: PayrollLine[] = (await listEntryPayrollRows(tx, page)).map((row) => ({
       ...row,
       regularMinutes: null,
       overtimeMinutes: null,
@@ -256,6 +256,7 @@ async function readPayrollPage(
       carriedMinutes: null,
       carriedFrom: null,
     }));
+    return addCarriedToEntryLines(tx, context, filter, periods, entryLines);
   }
   const lines: PayrollLine[] = (await listPayrollRows(tx, page)).map((row) => ({
     ...row,
@@ -325,6 +326,59 @@ async function readPayrollPage(
       carriedFrom: from.join('; '),
     });
     delete (line as Partial<typeof sum>).leaveMinutes;
+  }
+  const order = new Map(employeeIds.map((id, index) => [id, index]));
+  return lines.sort(
+    (a, b) => order.get(a.employeeId)! - order.get(b.employeeId)! || (a.periodStart < b.periodStart ? -1 : 1),
+  );
+}
+
+/**
+ * Under a project or task filter: the worked minutes of carried corrections that name the filtered
+ * project (or one of the tasks) themselves — a manual entry or an edit that sets its task. Carried
+ * punches, deletes and edits that leave the task as it was name none, so they cannot be attributed
+ * to a project and appear only in the unfiltered export. Only employees with time on the project in
+ * the range have rows (and so carried time) here.
+ */
+async function addCarriedToEntryLines(
+  tx: Database,
+  context: ExportContext,
+  filter: ReportFilter,
+  periods: { start: string; end: string }[],
+  lines: PayrollLine[],
+): Promise<PayrollLine[]> {
+  const employeeIds = [...new Set(lines.map((line) => line.employeeId))];
+  if (employeeIds.length === 0) return lines;
+  const org = context.caller.membership.organization;
+  const concerns = (row: { projectId: string | null; taskId: string | null }) =>
+    (filter.projectId !== undefined && row.projectId === filter.projectId) ||
+    (filter.taskIds !== undefined && row.taskId !== null && filter.taskIds.includes(row.taskId));
+  const targets = await listCarriedTargets(tx, {
+    orgId: org.id,
+    employeeIds,
+    from: filter.from,
+    to: filter.to,
+  });
+  const done = new Set<string>();
+  for (const target of targets) {
+    const period = periods.find((p) => p.start <= target.carriedTo && target.carriedTo <= p.end);
+    const key = `${target.employeeId}|${period?.start}`;
+    if (!period || done.has(key)) continue;
+    done.add(key);
+    const carried = await computeCarried(tx, org, target.employeeId, period, context.now);
+    const items = carried.items.filter((item) => item.from && item.delta && concerns(item.row));
+    if (items.length === 0) continue;
+    const minutes = items.reduce((sum, item) => sum + item.delta!.workedMinutes, 0);
+    const from = [...new Set(items.map((item) => `${item.from!.periodStart}…${item.from!.periodEnd}`))];
+    let line = lines.find((l) => l.employeeId === target.employeeId && l.periodStart === period.start);
+    if (!line) {
+      const model = lines.find((l) => l.employeeId === target.employeeId)!;
+      line = { ...model, periodStart: period.start, periodEnd: period.end, workedMinutes: 0 };
+      lines.push(line);
+    }
+    line.workedMinutes += minutes;
+    line.carriedMinutes = minutes;
+    line.carriedFrom = from.join('; ');
   }
   const order = new Map(employeeIds.map((id, index) => [id, index]));
   return lines.sort(

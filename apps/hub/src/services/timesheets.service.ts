@@ -47,6 +47,7 @@ import {
   combineCarried,
   computeCarried,
   computeCarriedForEmployees,
+  findLockedCarryDestinations,
   toCarriedAdjustment,
   ZERO_CARRIED,
 } from './carried-corrections';
@@ -476,6 +477,18 @@ export async function transitionTimesheet(
     throw new AppError('CONFLICT', {
       message: `Cannot ${params.transition} a timesheet that is ${before.status} (allowed from: ${rule.from.join(', ')})`,
     });
+  }
+  if (params.transition === 'unlock') {
+    // Corrections carried out of this period while it was locked are counted in the (locked) periods
+    // they were carried to; applied here again they would be paid twice. Unlock those first (latest
+    // first), then this one: the corrections then apply here and leave the destination.
+    const destinations = await findLockedCarryDestinations(tx, org, employee.id, before);
+    if (destinations.length > 0) {
+      const names = destinations.map((sheet) => `${sheet.periodStart}…${sheet.periodEnd}`).join(', ');
+      throw new AppError('CONFLICT', {
+        message: `Cannot unlock ${period.start}…${period.end}: corrections carried out of it are counted in the locked period ${names}; unlock that period first`,
+      });
+    }
   }
   const changes: TimesheetChanges = { status: rule.to };
   if (params.transition === 'submit')

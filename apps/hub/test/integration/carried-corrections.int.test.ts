@@ -233,6 +233,35 @@ describe('a correction carried out of a locked period', () => {
       projectedTotals: { workedMinutes: 240 },
     });
   });
+
+  it('unlocking the source while the destination is locked is a 409 naming it; destination first works', async () => {
+    const lockedSource = (await org.as('owner', 'GET', sheetPath(LOCKED))).body;
+    const refused = await org.as('owner', 'POST', sheetPath(LOCKED, 'unlock'), { reason: 'Fix in place' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain('2026-03-09…2026-03-15');
+    expect(refused.body.detail).toContain('unlock that period first');
+    // Nothing changed: both still locked, same totals.
+    expect((await org.as('owner', 'GET', sheetPath(LOCKED))).body).toMatchObject({
+      status: 'locked',
+      totals: lockedSource.totals,
+    });
+    expect((await org.as('owner', 'GET', sheetPath(NEXT))).body).toMatchObject({
+      status: 'locked',
+      totals: { workedMinutes: 240 + 45 },
+    });
+    // Destination first, then the source: the correction applies in place, counted once.
+    expect(
+      (await org.as('owner', 'POST', sheetPath(NEXT, 'unlock'), { reason: 'Reopen payroll' })).status,
+    ).toBe(200);
+    expect(
+      (await org.as('owner', 'POST', sheetPath(LOCKED, 'unlock'), { reason: 'Fix in place' })).status,
+    ).toBe(200);
+    await org.project();
+    expect((await org.as('owner', 'GET', sheetPath(LOCKED))).body.totals.workedMinutes).toBe(
+      lockedSource.totals.workedMinutes + 45,
+    );
+    expect((await org.as('owner', 'GET', sheetPath(NEXT))).body.totals.workedMinutes).toBe(240);
+  });
 });
 
 describe('a forgotten clock-out carried out of a locked period', () => {
@@ -288,5 +317,48 @@ describe('a forgotten clock-out carried out of a locked period', () => {
         ((240 - lockedTotals.workedMinutes) / 60).toFixed(2),
       ],
     ]);
+  });
+});
+
+describe('a project-filtered payroll export', () => {
+  it('counts carried corrections that name the project, and leaves out those that name none', async () => {
+    const bob = org.employees.bob;
+    const entry = (start: string, end: string, extra: Record<string, unknown> = {}) =>
+      org.as('owner', 'POST', `/employees/${bob}/adjustments`, {
+        kind: 'manual_entry',
+        start,
+        end,
+        taskId: org.taskId,
+        reason: 'Inventory count',
+        ...extra,
+      });
+    // An hour on the project in the open period, and 90 minutes carried out of the locked one.
+    expect((await entry('2026-03-10T09:00:00Z', '2026-03-10T10:00:00Z')).status).toBe(201);
+    org.clock.advance(60_000);
+    const carried = await entry('2026-03-05T13:00:00Z', '2026-03-05T14:30:00Z', {
+      carryToNextOpenPeriod: true,
+    });
+    expect(carried.status).toBe(201);
+    expect(carried.body.carriedToPeriodStart).toBe(NEXT);
+    await org.project();
+    const text = (
+      await download(`/exports/payroll?${RANGE}&format=csv&employeeId=${bob}&projectId=${org.projectId}`)
+    )
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
+    const [header, ...rows] = text
+      .trimEnd()
+      .split('\r\n')
+      .map((line) => line.split(','));
+    const column = (name: string) => header!.indexOf(name);
+    // The carried clock-out of the earlier test names no project: not here.
+    expect(
+      rows.map((row) => [
+        row[column('Period start')],
+        row[column('Worked hours')],
+        row[column('Carried hours')],
+        row[column('Carried from')],
+      ]),
+    ).toEqual([[NEXT, '2.50', '1.50', '2026-03-02…2026-03-08']]);
   });
 });
