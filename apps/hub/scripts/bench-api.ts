@@ -261,16 +261,23 @@ async function main() {
     );
     children.push(ceilingServer.child);
     const ceilingUrl = `http://127.0.0.1:${ceilingServer.match[1]}/sites`;
+    // The hub's own statement (Postgres writes the JSON) behind the same bare server: like for like.
+    const sameSqlUrl = `http://127.0.0.1:${ceilingServer.match[1]}/sites.json`;
     const hubListUrl = `${hubUrl}/api/orgs/${orgId}/sites`;
 
     // Sanity: both answer the same 50 rows.
-    const [hubRows, ceilingRows] = await Promise.all([
+    const [hubRows, ceilingRows, sameSqlRows] = await Promise.all([
       fetch(hubListUrl, { headers: { authorization: `Bearer ${token}` } }).then(
         (r) => r.json() as Promise<{ items: unknown[] }>,
       ),
       fetch(ceilingUrl).then((r) => r.json() as Promise<{ items: unknown[] }>),
+      fetch(sameSqlUrl).then((r) => r.json() as Promise<{ items: unknown[] }>),
     ]);
-    if (hubRows.items.length !== ROWS || ceilingRows.items.length !== ROWS)
+    if (
+      hubRows.items.length !== ROWS ||
+      ceilingRows.items.length !== ROWS ||
+      sameSqlRows.items.length !== ROWS
+    )
       throw new Error('the two endpoints do not return the same 50 rows');
 
     // Warm both (JIT, connection pools), then measure; the ceiling last so the hub is not measured on a cold pool.
@@ -283,6 +290,7 @@ async function main() {
       headers: { authorization: `Bearer ${token}` },
     });
     await autocannon({ url: ceilingUrl, connections, duration: WARM_UP_S });
+    await autocannon({ url: sameSqlUrl, connections, duration: WARM_UP_S });
     // Both servers' backends are in the bench database; the idle side's cost nothing meanwhile.
     const backendPids = async () =>
       (
@@ -295,10 +303,13 @@ async function main() {
     const loadBefore = loadavg()[0]!;
     const hubRuns: Measurement[] = [];
     const ceilingRuns: Measurement[] = [];
+    const sameSqlRuns: Measurement[] = [];
     for (let round = 0; round < rounds; round++) {
       hubRuns.push(await load(hubListUrl, token, hubMeter));
       ceilingRuns.push(await load(ceilingUrl, undefined, ceilingMeter));
+      sameSqlRuns.push(await load(sameSqlUrl, undefined, ceilingMeter));
     }
+    const sameSql = medianOf(sameSqlRuns);
     const measured = medianOf(hubRuns);
     const ceiling = medianOf(ceilingRuns);
     const report = {
@@ -323,6 +334,17 @@ async function main() {
       },
       ratio: round3(
         median(hubRuns.map((run, index) => run.requestsPerSecond / ceilingRuns[index]!.requestsPerSecond)),
+      ),
+      // The hub's list runs a different statement from the plain select above (Postgres writes the
+      // JSON); this ceiling runs that very statement, so the hub's request path alone is compared.
+      ceiling_same_sql: {
+        requests_per_s: Math.round(sameSql.requestsPerSecond),
+        p50_ms: sameSql.p50,
+        p99_ms: sameSql.p99,
+        cpu_us_per_request: { server: sameSql.serverCpuUs, postgres: sameSql.postgresCpuUs },
+      },
+      ratio_same_sql: round3(
+        median(hubRuns.map((run, index) => run.requestsPerSecond / sameSqlRuns[index]!.requestsPerSecond)),
       ),
       ...(rounds > 1 && {
         runs: hubRuns.map((run, index) => ({
