@@ -301,18 +301,25 @@ export class FaceGallery {
     offsetTerm *= CODE_OFFSET;
     kernel.run(0, probeOffset, this.rows, outOffset);
     const raw = new Int32Array(kernel.memory.buffer, outOffset, this.rows);
-    // Keep the top RERANK_ROWS by approximate score (a small sorted list; most rows fail the first test).
+    // Keep the top RERANK_ROWS by approximate score in a min-heap (its root is the weakest kept
+    // row; most rows fail that first test, the rest cost log2(RERANK_ROWS) steps).
     const keep = Math.min(RERANK_ROWS, this.rows);
     const topRows = new Int32Array(keep).fill(-1);
     const topScores = new Float64Array(keep).fill(Number.NEGATIVE_INFINITY);
+    const rowScale = this.rowScale;
     for (let i = 0; i < this.rows; i++) {
-      const approx = (raw[i]! - offsetTerm) * this.rowScale[i]!;
-      if (approx <= topScores[keep - 1]!) continue;
-      let j = keep - 1;
-      while (j > 0 && topScores[j - 1]! < approx) {
-        topScores[j] = topScores[j - 1]!;
-        topRows[j] = topRows[j - 1]!;
-        j--;
+      const approx = (raw[i]! - offsetTerm) * rowScale[i]!;
+      if (approx <= topScores[0]!) continue;
+      // Replace the root and sift it down.
+      let j = 0;
+      for (;;) {
+        const l = 2 * j + 1;
+        if (l >= keep) break;
+        const c = l + 1 < keep && topScores[l + 1]! < topScores[l]! ? l + 1 : l;
+        if (topScores[c]! >= approx) break;
+        topScores[j] = topScores[c]!;
+        topRows[j] = topRows[c]!;
+        j = c;
       }
       topScores[j] = approx;
       topRows[j] = i;
