@@ -77,7 +77,8 @@ describe('FaceEngine (UltraFace + fr_feature, worker thread)', () => {
 
   it('the two-stage search gives the exhaustive answers for the fixtures among 40,000 distractors', async () => {
     // Real templates of A and B plus 40,000 random unit vectors (impostor-like: cosine ≈ 0 ± 0.05
-    // with everything), searched with the 4-bit coarse pass (coarseMinRows 1) and exhaustively.
+    // with everything; this LCG repeats every ≈ 5,000 vectors, so there are exact score ties
+    // between distractor people, which must resolve as in the exhaustive scan), searched with the 4-bit coarse pass (coarseMinRows 1) and exhaustively.
     const exact = await FaceGallery.create(engine.modelId, 512, { coarseMinRows: Number.POSITIVE_INFINITY });
     const twoStage = await FaceGallery.create(engine.modelId, 512, { coarseMinRows: 1 });
     try {

@@ -324,6 +324,8 @@ export class FaceGallery {
       topScores[j] = approx;
       topRows[j] = i;
     }
+    // Row order, as the exhaustive scan sees them: equal scores then resolve to the same person.
+    topRows.sort();
     const exact = new Float32Array(keep);
     for (let j = 0; j < keep; j++) {
       const o = topRows[j]! * this.dim;
