@@ -11,6 +11,7 @@ import type { HubConfig } from './config';
 import type { HubDeps } from './deps';
 import { handleReenrollFaces, handleSweepFaceReenrollment } from './jobs/face-reenrollment';
 import { handleAccrueLeave } from './jobs/leave-accrual';
+import { handleCompleteTerminations } from './jobs/termination';
 import { handleProjectQueuedTime } from './jobs/projection';
 import { QUEUES, startJobQueue } from './jobs/queue';
 import { createLogger } from './logger';
@@ -84,6 +85,7 @@ export async function startRuntime(
           [QUEUES.accrueLeave]: async () => void (await handleAccrueLeave(deps)),
           [QUEUES.reenrollFaces]: async (data) => void (await handleReenrollFaces(deps, data)),
           [QUEUES.sweepFaceReenrollment]: async () => void (await handleSweepFaceReenrollment(deps)),
+          [QUEUES.completeTerminations]: async () => void (await handleCompleteTerminations(deps)),
         },
         log,
         { runWorkers: config.runJobs },

@@ -21,6 +21,8 @@ export const QUEUES = {
   reenrollFaces: 'reenroll-faces',
   /** Queue reenroll-faces for every org that keeps photos (at start and hourly: a new model id after an upgrade). */
   sweepFaceReenrollment: 'sweep-face-reenrollment',
+  /** Complete terminations scheduled for a date that has passed (see termination.ts). */
+  completeTerminations: 'complete-terminations',
 } as const;
 
 export type JobHandlers = {
@@ -30,6 +32,7 @@ export type JobHandlers = {
   [QUEUES.accrueLeave]: () => Promise<void>;
   [QUEUES.reenrollFaces]: (data: { orgId: string }) => Promise<void>;
   [QUEUES.sweepFaceReenrollment]: () => Promise<void>;
+  [QUEUES.completeTerminations]: () => Promise<void>;
 };
 
 export interface JobQueue {
@@ -66,6 +69,8 @@ export async function startJobQueue(
   // Re-enrollment resumes where it stopped (pending employees are recomputed), so retries are safe.
   await boss.createQueue(QUEUES.reenrollFaces, { policy: 'stately', retryLimit: 3, retryDelay: 30 });
   await boss.createQueue(QUEUES.sweepFaceReenrollment, { policy: 'stately', retryLimit: 0 });
+  // Idempotent (a completed termination is no longer due), so a failed run waits for the next one.
+  await boss.createQueue(QUEUES.completeTerminations, { policy: 'stately', retryLimit: 0 });
 
   if (options.runWorkers) {
     await boss.work<{ mailId: string }>(QUEUES.deliverMail, { batchSize: 1 }, async ([job]) => {
@@ -99,6 +104,11 @@ export async function startJobQueue(
     });
     await boss.schedule(QUEUES.sweepFaceReenrollment, '41 * * * *');
     await boss.send(QUEUES.sweepFaceReenrollment, {});
+    await boss.work(QUEUES.completeTerminations, { batchSize: 1 }, async () => {
+      await handlers[QUEUES.completeTerminations]();
+    });
+    // Hourly, so each org's new day is reached within the hour whatever its time zone.
+    await boss.schedule(QUEUES.completeTerminations, '23 * * * *');
   }
 
   return {

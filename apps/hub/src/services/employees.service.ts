@@ -18,6 +18,7 @@ import {
   type EmployeeRow,
 } from '@clockface/db-hub/queries';
 import type { ActorContext, HubDeps } from '../deps';
+import { getLocalDate } from '@clockface/timekeeping';
 import { hashPassword } from '../security/passwords';
 import { recordAudit } from './audit.service';
 import { deleteTemplatesOfDepartingEmployee } from './faces.service';
@@ -199,14 +200,74 @@ export async function updateOrgEmployee(
   return toEmployee(after);
 }
 
+/** Who completes scheduled terminations in the daily job (the audit entry's actor). */
+export const SYSTEM_ACTOR: ActorContext = {
+  actorUserId: null,
+  actorType: 'system',
+  requestId: null,
+  ip: null,
+};
+
+/**
+ * Ends what a termination ends after `lastDate`: the schedule after it (`endEmployeeSchedule`) and
+ * leave after it (`cancelLeaveAfterTermination`), and — unless `scheduleOnly` — the employment
+ * itself: status terminated, PIN and face templates gone (kiosks get tombstones at their next
+ * sync), team and project memberships ended on the date (the rows stay, so managers keep seeing
+ * the history, but they leave member lists and allocation totals). Each step only touches what is
+ * still open, so running it again for the same date changes nothing.
+ */
+async function endEmployment(
+  deps: HubDeps,
+  tx: Database,
+  actor: ActorContext,
+  params: { orgId: string; employeeId: string; lastDate: string; scheduleOnly: boolean },
+) {
+  const { orgId, employeeId, lastDate } = params;
+  const organization = (await findOrganization(tx, { orgId }))!;
+  const after = (await updateEmployee(tx, {
+    orgId,
+    employeeId,
+    changes: params.scheduleOnly
+      ? { terminationDate: lastDate }
+      : { status: 'terminated', terminationDate: lastDate, pinHash: null },
+  }))!;
+  // Biometric data does not outlive employment (DESIGN.md): kiosks get the tombstones at their next sync.
+  if (!params.scheduleOnly) {
+    await deleteTemplatesOfDepartingEmployee(tx, { orgId, employeeId, at: deps.clock.now() });
+  }
+  const schedule = await endEmployeeSchedule(deps, tx, { organization, employeeId, lastDate });
+  const teams = params.scheduleOnly
+    ? []
+    : await endTeamMemberships(tx, { orgId, employeeId, endedOn: lastDate });
+  const projects = params.scheduleOnly
+    ? []
+    : await endProjectMemberships(tx, { orgId, employeeId, endedOn: lastDate });
+  const cancelledLeaveRequestIds = await cancelLeaveAfterTermination(deps, tx, actor, {
+    orgId,
+    employeeId,
+    lastDate,
+  });
+  return {
+    after,
+    ended: {
+      ...schedule,
+      teamIds: teams.map((member) => member.teamId),
+      projectIds: projects.map((member) => member.projectId),
+      cancelledLeaveRequestIds,
+    },
+  };
+}
+
 /**
  * Ends employment on a date, in one transaction: the employee's punches, timesheets, ledger and
- * reports stay as they are; they drop off kiosks at the next roster sync (status, PIN and face
- * templates gone); their schedule ends on the date (`endEmployeeSchedule`); their team and project
- * memberships end (the rows stay, so managers keep seeing their history, but they leave member
- * lists and allocation totals); leave after the date is cancelled (`cancelLeaveAfterTermination`).
- * The audit entry lists everything that was ended. The employee row is locked first, so a team
- * allocation or a second termination running at the same time waits for this one.
+ * reports stay as they are; their schedule after the date ends (`endEmployeeSchedule`) and their
+ * leave after it is cancelled (`cancelLeaveAfterTermination`) at once. A date on or before today
+ * (the org's time zone) takes effect at once (`endEmployment`: status, PIN, templates,
+ * memberships); a later date is only recorded (`employee.termination_scheduled`): the employee
+ * stays active, on the kiosks and in their teams, shows the pending `terminationDate`, and the
+ * termination job (`jobs/termination.ts`) completes it the day after that date. Calling it again
+ * moves the date. The employee row is locked first, so a team allocation, the job or a second
+ * termination running at the same time waits for this one.
  */
 export async function terminateOrgEmployee(
   deps: HubDeps,
@@ -225,40 +286,44 @@ export async function terminateOrgEmployee(
     });
   }
   const organization = (await findOrganization(tx, { orgId }))!;
-  const after = (await updateEmployee(tx, {
-    orgId,
-    employeeId,
-    changes: { status: 'terminated', terminationDate, pinHash: null },
-  }))!;
-  // Biometric data does not outlive employment (DESIGN.md): kiosks get the tombstones at their next sync.
-  await deleteTemplatesOfDepartingEmployee(tx, { orgId, employeeId, at: deps.clock.now() });
-  const schedule = await endEmployeeSchedule(deps, tx, {
-    organization,
-    employeeId,
-    lastDate: terminationDate,
-  });
-  const teams = await endTeamMemberships(tx, { orgId, employeeId, endedOn: terminationDate });
-  const projects = await endProjectMemberships(tx, { orgId, employeeId, endedOn: terminationDate });
-  const cancelledLeaveRequestIds = await cancelLeaveAfterTermination(deps, tx, actor, {
+  const today = getLocalDate(deps.clock.now().toISOString(), organization.timeZone);
+  const scheduleOnly = before.status === 'active' && terminationDate > today;
+  const { after, ended } = await endEmployment(deps, tx, actor, {
     orgId,
     employeeId,
     lastDate: terminationDate,
+    scheduleOnly,
   });
   await recordAudit(tx, actor, {
     orgId,
-    action: 'employee.terminated',
+    action: scheduleOnly ? 'employee.termination_scheduled' : 'employee.terminated',
     entityType: 'employee',
     entityId: employeeId,
     before: toEmployee(before),
-    after: {
-      ...toEmployee(after),
-      ended: {
-        ...schedule,
-        teamIds: teams.map((member) => member.teamId),
-        projectIds: projects.map((member) => member.projectId),
-        cancelledLeaveRequestIds,
-      },
-    },
+    after: { ...toEmployee(after), ended },
+  });
+  return toEmployee(after);
+}
+
+/**
+ * Completes one scheduled termination whose date has passed (called by the termination job with
+ * the row locked by `lockDueTerminations`): the same as an immediate termination on that date,
+ * audited as `employee.terminated` by the system.
+ */
+export async function completeScheduledTermination(deps: HubDeps, tx: Database, employee: EmployeeRow) {
+  const { after, ended } = await endEmployment(deps, tx, SYSTEM_ACTOR, {
+    orgId: employee.orgId,
+    employeeId: employee.id,
+    lastDate: employee.terminationDate!,
+    scheduleOnly: false,
+  });
+  await recordAudit(tx, SYSTEM_ACTOR, {
+    orgId: employee.orgId,
+    action: 'employee.terminated',
+    entityType: 'employee',
+    entityId: employee.id,
+    before: toEmployee(employee),
+    after: { ...toEmployee(after), ended, scheduled: true },
   });
   return toEmployee(after);
 }
@@ -267,7 +332,9 @@ export async function terminateOrgEmployee(
  * Takes a terminated employee back: active again, no termination date, the hire date given (leave
  * accrual resumes from it, so the time away earns nothing unless it is the original hire date).
  * Nothing that the termination ended comes back by itself — schedules, team and project
- * memberships, cancelled leave, the PIN and face templates are set up again on purpose.
+ * memberships, cancelled leave, the PIN and face templates are set up again on purpose. On an
+ * active employee with a scheduled termination it cancels that termination (audited as
+ * `employee.termination_cancelled`); what was ended after the date at scheduling stays ended.
  */
 export async function rehireOrgEmployee(
   tx: Database,
@@ -278,7 +345,8 @@ export async function rehireOrgEmployee(
 ) {
   const before = await lockEmployee(tx, { orgId, employeeId });
   if (!before) throw new AppError('NOT_FOUND', { message: 'No such employee' });
-  if (before.status !== 'terminated') {
+  const scheduled = before.status === 'active' && before.terminationDate !== null;
+  if (before.status !== 'terminated' && !scheduled) {
     throw new AppError('CONFLICT', { message: `${before.name} is not terminated` });
   }
   const after = (await updateEmployee(tx, {
@@ -292,7 +360,7 @@ export async function rehireOrgEmployee(
   }))!;
   await recordAudit(tx, actor, {
     orgId,
-    action: 'employee.rehired',
+    action: scheduled ? 'employee.termination_cancelled' : 'employee.rehired',
     entityType: 'employee',
     entityId: employeeId,
     before: toEmployee(before),

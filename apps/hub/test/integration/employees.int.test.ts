@@ -125,10 +125,10 @@ describe('employees', () => {
     ).body;
     const early = await as('POST', path(`/${employee.id}/terminate`), { terminationDate: '2026-02-01' });
     expect(early.status).toBe(422);
-    const terminated = await as('POST', path(`/${employee.id}/terminate`), { terminationDate: '2026-11-30' });
+    const terminated = await as('POST', path(`/${employee.id}/terminate`), { terminationDate: '2026-03-31' });
     expect(terminated.body).toMatchObject({
       status: 'terminated',
-      terminationDate: '2026-11-30',
+      terminationDate: '2026-03-31',
       hasPin: false,
     });
     expect(

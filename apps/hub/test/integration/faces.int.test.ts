@@ -377,7 +377,7 @@ describe('enrollment', () => {
         id: string;
       }[];
       const terminated = await asOwner('POST', `/employees/${employeeB}/terminate`, {
-        terminationDate: '2026-12-31',
+        terminationDate: '2026-01-31',
       });
       expect(terminated.status).toBe(200);
       roster = await pullAll(cursor);

@@ -629,7 +629,7 @@ describe('roster deltas', () => {
 
     expect((await asOwner('PATCH', `/employees/${dave}`, { pin: null })).status).toBe(200);
     expect(
-      (await asOwner('POST', `/employees/${erin}/terminate`, { terminationDate: '2026-12-31' })).status,
+      (await asOwner('POST', `/employees/${erin}/terminate`, { terminationDate: '2026-01-31' })).status,
     ).toBe(200);
     expect((await asOwner('DELETE', `/employees/${frank}`)).status).toBe(204);
     expect((await asOwner('PATCH', `/employees/${gina}`, { homeSiteId: otherSiteId })).status).toBe(200);

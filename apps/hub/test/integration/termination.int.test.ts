@@ -1,20 +1,29 @@
 /**
  * Terminating an employee through the API: their history stays exactly as it was, and from the
  * termination date on they have no schedule, no team or project membership and no leave, and leave
- * the active lists — all in one audited transaction. Re-hiring brings none of that back by itself.
- * (The kiosk side — an `employee` tombstone in the roster delta — is tested in sync.int.test.ts.)
+ * the active lists — all audited. A date in the future ends the schedule and later leave at once
+ * but leaves the employee active, on the kiosks and in their teams until the termination job runs
+ * after the date. Re-hiring brings none of that back by itself; on a scheduled termination it
+ * cancels it. (More of the kiosk side is tested in sync.int.test.ts.)
  */
 import { ManualClock } from '@clockface/core';
-import { withOrgScope } from '@clockface/db-hub';
+import { schema, withOrgScope } from '@clockface/db-hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { handleCompleteTerminations } from '../../src/jobs/termination';
 import { recomputeEmployee } from '../../src/services/projection.service';
 import { countAllRows } from '../helpers/db-snapshot';
 import { createTestHub, readMailToken, signUpOwner, type TestHub } from '../helpers/test-hub';
+import { createEnrollmentToken, registerKiosk, type TestKiosk } from '../helpers/test-kiosk';
 
 /** Tuesday 10 March 2026; Tom leaves on Thursday 12 March. */
 const clock = new ManualClock('2026-03-10T09:00:00Z');
 const LAST_DAY = '2026-03-12';
+/** The termination job runs on its own clock (the API's stays on Tuesday, so tokens stay valid). */
+const jobClock = new ManualClock('2026-03-10T09:00:00Z');
+const runJob = () => handleCompleteTerminations({ ...hub.runtime.deps, clock: jobClock });
 let hub: TestHub;
+let kiosk: TestKiosk;
 let owner: Awaited<ReturnType<typeof signUpOwner>>;
 let lead: { userId: string; token: string };
 type Key =
@@ -62,6 +71,32 @@ async function history() {
   };
 }
 
+type Roster = {
+  cursor: string;
+  employees: { id: string }[];
+  tombstones: { kind: string; id: string }[];
+};
+async function pullRoster(cursor?: string): Promise<Roster> {
+  const path = cursor ? `/api/sync/roster?cursor=${encodeURIComponent(cursor)}` : '/api/sync/roster';
+  const response = await kiosk.request('GET', path);
+  expect(response.status).toBe(200);
+  return response.body as Roster;
+}
+
+/** The team and project membership rows of an employee, ended or not. */
+async function membershipRows(employeeId: string) {
+  return withOrgScope(hub.runtime.deps.db, owner.orgId, async (tx) => ({
+    teams: await tx
+      .select({ endedOn: schema.teamMembers.endedOn })
+      .from(schema.teamMembers)
+      .where(and(eq(schema.teamMembers.employeeId, employeeId))),
+    projects: await tx
+      .select({ endedOn: schema.projectMembers.endedOn })
+      .from(schema.projectMembers)
+      .where(and(eq(schema.projectMembers.employeeId, employeeId))),
+  }));
+}
+
 beforeAll(async () => {
   hub = await createTestHub({ clock });
   owner = await signUpOwner(hub);
@@ -79,6 +114,7 @@ beforeAll(async () => {
     pin: '4321',
   });
   ids.sue = await created('POST', '/employees', { code: 'SUE', name: 'Sue Stayer' });
+  kiosk = await registerKiosk(hub, (await createEnrollmentToken(hub, owner)).token);
   ids.day = await created('POST', '/shift-templates', { name: 'Day', startTime: '09:00', endTime: '17:00' });
   ids.late = await created('POST', '/shift-templates', {
     name: 'Late',
@@ -169,10 +205,18 @@ describe('termination', () => {
     expect(await countAllRows(hub.runtime.deps.db)).toEqual(before);
   });
 
-  it('ends the schedule, memberships and later leave on the date, keeps history, and audits it all', async () => {
+  let roster: Roster;
+
+  it('a future date ends the schedule and later leave now, but the employee stays active, on the kiosks and in their teams', async () => {
+    roster = await pullRoster();
+    expect(roster.employees.map((e) => e.id)).toContain(ids.tom);
     const response = await as('POST', `/employees/${ids.tom}/terminate`, { terminationDate: LAST_DAY });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ status: 'terminated', terminationDate: LAST_DAY, hasPin: false });
+    expect(response.body).toMatchObject({ status: 'active', terminationDate: LAST_DAY, hasPin: true });
+    expect((await as('GET', `/employees/${ids.tom}`)).body).toMatchObject({
+      status: 'active',
+      terminationDate: LAST_DAY,
+    });
 
     // Schedule: the running pattern ends on the date, the later one and the later dated shift go.
     const patterns = (await as('GET', `/shift-patterns?employeeId=${ids.tom}`)).body.items;
@@ -188,12 +232,6 @@ describe('termination', () => {
     expect(scheduledDates).toContain('2026-03-12');
     for (const date of ['2026-03-13', '2026-03-14', '2026-03-16']) expect(scheduledDates).not.toContain(date);
 
-    // Memberships leave the member lists; Sue stays. The team's manager still sees Tom's history.
-    const teamMembers = (await as('GET', `/teams/${ids.team}/members`)).body.items;
-    expect(teamMembers.map((m: { employeeId: string }) => m.employeeId)).toEqual([ids.sue]);
-    expect((await as('GET', `/projects/${ids.project}/members`)).body.items).toEqual([]);
-    expect((await asLead('GET', `/employees/${ids.tom}/timesheets/2026-02-23`)).status).toBe(200);
-
     // Leave: what has a day after the date is cancelled (approved leave with its usage reversed).
     const status = async (id: string) => (await as('GET', `/leave-requests/${id}`)).body.status;
     expect(await status(ids.pendingBefore)).toBe('pending');
@@ -205,23 +243,99 @@ describe('termination', () => {
     );
     expect(sick).toMatchObject({ usedMinutes: 0, balanceMinutes: 0 });
 
-    // Active lists and pickers: gone; the record and every report input stay.
+    // Still working until then: active lists, teams, projects and the kiosk roster keep Tom.
     const active = (await as('GET', '/employees?status=active&limit=100')).body.items;
-    expect(active.map((e: { id: string }) => e.id)).toEqual([ids.sue]);
-    expect((await as('GET', `/employees/${ids.tom}`)).status).toBe(200);
-    expect(await history()).toEqual(historyBefore);
+    expect(active.map((e: { id: string }) => e.id).sort()).toEqual([ids.sue, ids.tom].sort());
+    const teamMembers = (await as('GET', `/teams/${ids.team}/members`)).body.items;
+    expect(teamMembers.map((m: { employeeId: string }) => m.employeeId).sort()).toEqual(
+      [ids.sue, ids.tom].sort(),
+    );
+    expect((await as('GET', `/projects/${ids.project}/members`)).body.items).toHaveLength(1);
+    expect(await membershipRows(ids.tom)).toEqual({
+      teams: [{ endedOn: null }],
+      projects: [{ endedOn: null }],
+    });
+    const delta = await pullRoster(roster.cursor);
+    expect(delta.tombstones.filter((t) => t.id === ids.tom)).toEqual([]);
 
-    // One audit entry names everything that was ended.
     const audit = (await as('GET', `/audit-log?entityId=${ids.tom}`)).body.items;
-    const terminated = audit.find((entry: { action: string }) => entry.action === 'employee.terminated');
-    expect(terminated.after.ended).toEqual({
+    expect(audit.map((entry: { action: string }) => entry.action)).not.toContain('employee.terminated');
+    const scheduled = audit.find(
+      (entry: { action: string }) => entry.action === 'employee.termination_scheduled',
+    );
+    expect(scheduled.after.ended).toEqual({
       endedShiftPatternIds: [ids.running],
       deletedShiftPatternIds: [ids.later],
       deletedShiftAssignmentIds: [ids.after],
-      teamIds: [ids.team],
-      projectIds: [ids.project],
+      teamIds: [],
+      projectIds: [],
       cancelledLeaveRequestIds: [ids.pendingAcross, ids.pendingAfter, ids.approvedAfter],
     });
+  });
+
+  it('terminating again with another date moves the scheduled date', async () => {
+    const moved = await as('POST', `/employees/${ids.tom}/terminate`, { terminationDate: '2026-03-20' });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ status: 'active', terminationDate: '2026-03-20' });
+    const back = await as('POST', `/employees/${ids.tom}/terminate`, { terminationDate: LAST_DAY });
+    expect(back.body).toMatchObject({ status: 'active', terminationDate: LAST_DAY });
+    const audit = (await as('GET', `/audit-log?entityId=${ids.tom}`)).body.items;
+    const actions = audit.map((entry: { action: string }) => entry.action);
+    expect(actions.filter((action: string) => action === 'employee.termination_scheduled')).toHaveLength(3);
+  });
+
+  it('the job changes nothing up to the last day, completes the termination the day after, once', async () => {
+    const before = await countAllRows(hub.runtime.deps.db);
+    jobClock.set('2026-03-12T22:59:00Z'); // still the last day (the org is on UTC)
+    expect(await runJob()).toBe('SKIPPED');
+    expect(await countAllRows(hub.runtime.deps.db)).toEqual(before);
+    expect((await as('GET', `/employees/${ids.tom}`)).body.status).toBe('active');
+
+    jobClock.set('2026-03-13T00:30:00Z');
+    expect(await runJob()).toBe('SUCCESS');
+    expect((await as('GET', `/employees/${ids.tom}`)).body).toMatchObject({
+      status: 'terminated',
+      terminationDate: LAST_DAY,
+      hasPin: false,
+    });
+    // Memberships end on the date: they leave member lists, the rows stay. Sue stays.
+    expect(await membershipRows(ids.tom)).toEqual({
+      teams: [{ endedOn: LAST_DAY }],
+      projects: [{ endedOn: LAST_DAY }],
+    });
+    const teamMembers = (await as('GET', `/teams/${ids.team}/members`)).body.items;
+    expect(teamMembers.map((m: { employeeId: string }) => m.employeeId)).toEqual([ids.sue]);
+    expect((await as('GET', `/projects/${ids.project}/members`)).body.items).toEqual([]);
+    expect((await asLead('GET', `/employees/${ids.tom}/timesheets/2026-02-23`)).status).toBe(200);
+    const active = (await as('GET', '/employees?status=active&limit=100')).body.items;
+    expect(active.map((e: { id: string }) => e.id)).toEqual([ids.sue]);
+    expect(await history()).toEqual(historyBefore);
+
+    // The kiosks drop Tom at their next sync.
+    const delta = await pullRoster(roster.cursor);
+    expect(delta.tombstones).toEqual(expect.arrayContaining([{ kind: 'employee', id: ids.tom }]));
+    expect(delta.employees.map((e) => e.id)).not.toContain(ids.tom);
+
+    // One audit entry by the system names what the job ended (the schedule was ended at scheduling).
+    const audit = (await as('GET', `/audit-log?entityId=${ids.tom}`)).body.items;
+    const terminated = audit.filter((entry: { action: string }) => entry.action === 'employee.terminated');
+    expect(terminated).toHaveLength(1);
+    expect(terminated[0]).toMatchObject({ actorType: 'system', actorUserId: null });
+    expect(terminated[0].after.ended).toEqual({
+      endedShiftPatternIds: [],
+      deletedShiftPatternIds: [],
+      deletedShiftAssignmentIds: [],
+      teamIds: [ids.team],
+      projectIds: [ids.project],
+      cancelledLeaveRequestIds: [],
+    });
+
+    // Again (and later): nothing is due any more.
+    const after = await countAllRows(hub.runtime.deps.db);
+    expect(await runJob()).toBe('SKIPPED');
+    jobClock.set('2026-03-20T09:00:00Z');
+    expect(await runJob()).toBe('SKIPPED');
+    expect(await countAllRows(hub.runtime.deps.db)).toEqual(after);
   });
 
   it('a terminated employee cannot be added to a team or project', async () => {
@@ -295,5 +409,34 @@ describe('termination', () => {
     expect((await as('POST', `/projects/${ids.project}/members`, { employeeId: ids.tom })).status).toBe(201);
     const audit = (await as('GET', `/audit-log?entityId=${ids.tom}`)).body.items;
     expect(audit.map((entry: { action: string }) => entry.action)).toContain('employee.rehired');
+  });
+
+  it('a date of today takes effect at once; rehire cancels a scheduled termination, and the job leaves them be', async () => {
+    const today = await as('POST', '/employees', { code: 'NOW', name: 'Nora Today' });
+    const now = await as('POST', `/employees/${today.body.id}/terminate`, { terminationDate: '2026-03-10' });
+    expect(now.body).toMatchObject({ status: 'terminated', terminationDate: '2026-03-10' });
+
+    const scheduled = await as('POST', `/employees/${ids.sue}/terminate`, { terminationDate: '2026-04-30' });
+    expect(scheduled.body).toMatchObject({ status: 'active', terminationDate: '2026-04-30' });
+    const cancelled = await as('POST', `/employees/${ids.sue}/rehire`, { hireDate: '2025-06-01' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'active', terminationDate: null, hireDate: '2025-06-01' });
+    expect((await as('POST', `/employees/${ids.sue}/rehire`, { hireDate: '2025-06-01' })).status).toBe(409);
+    const audit = (await as('GET', `/audit-log?entityId=${ids.sue}`)).body.items;
+    expect(audit.map((entry: { action: string }) => entry.action)).toContain(
+      'employee.termination_cancelled',
+    );
+
+    jobClock.set('2026-05-02T09:00:00Z');
+    expect(await runJob()).toBe('SKIPPED');
+    expect((await as('GET', `/employees/${ids.sue}`)).body).toMatchObject({
+      status: 'active',
+      terminationDate: null,
+    });
+    expect(
+      (await as('GET', `/teams/${ids.team}/members`)).body.items.map(
+        (m: { employeeId: string }) => m.employeeId,
+      ),
+    ).toContain(ids.sue);
   });
 });

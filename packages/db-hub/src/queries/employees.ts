@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { employees } from '../schema/employees';
+import { rowsOf } from './rows';
 
 export type EmployeeRow = typeof employees.$inferSelect;
 export type NewEmployee = Omit<typeof employees.$inferInsert, 'id' | 'createdAt' | 'updatedAt' | 'deletedAt'>;
@@ -130,4 +131,43 @@ export async function countEmployees(db: Database, params: { orgId: string }) {
     .from(employees)
     .where(and(eq(employees.orgId, params.orgId), isNull(employees.deletedAt)));
   return row?.count ?? 0;
+}
+
+/**
+ * Orgs with a scheduled termination (an active employee with a termination date) that is due: the
+ * date is before `now`'s date in the org's time zone. Runs across orgs (the owner connection, like
+ * the other jobs' org lists); the work itself is then done in each org's scope.
+ */
+export async function listOrgIdsWithDueTerminations(db: Database, params: { now: Date }): Promise<string[]> {
+  const result = await db.execute(sql`
+    select distinct e.org_id from employees e
+      join organizations o on o.id = e.org_id and o.status = 'active'
+     where e.status = 'active' and e.deleted_at is null and e.termination_date is not null
+       and e.termination_date < (${params.now.toISOString()}::timestamptz at time zone o.time_zone)::date
+  `);
+  return rowsOf<{ org_id: string }>(result).map((row) => row.org_id);
+}
+
+/**
+ * The org's active employees whose scheduled termination date is before `today`, locked like
+ * `lockEmployee` so a concurrent run, terminate or rehire waits and then sees the outcome.
+ */
+export async function lockDueTerminations(
+  db: Database,
+  params: { orgId: string; today: string },
+): Promise<EmployeeRow[]> {
+  return db
+    .select()
+    .from(employees)
+    .where(
+      and(
+        eq(employees.orgId, params.orgId),
+        eq(employees.status, 'active'),
+        isNull(employees.deletedAt),
+        isNotNull(employees.terminationDate),
+        lt(employees.terminationDate, params.today),
+      ),
+    )
+    .orderBy(asc(employees.id))
+    .for('no key update');
 }
