@@ -107,11 +107,15 @@ export function employeeRoutes(deps: HubDeps) {
       method: 'post',
       path: '/api/orgs/{orgId}/employees/{employeeId}/terminate',
       tags,
-      summary: 'End employment on a date: history stays, the employee leaves the kiosks',
+      summary:
+        'End employment on a date: history stays, the employee leaves the kiosks (a future date is scheduled: active until the day after it)',
       security,
       middleware: [withPermission('employees.write')] as const,
       request: { params: ZEmployeeParams, body: jsonBody(ZTerminateEmployeeBody) },
-      responses: { 200: jsonResponse(ZEmployee, 'Terminated'), ...problems(400, 401, 403, 404, 415, 422) },
+      responses: {
+        200: jsonResponse(ZEmployee, 'Terminated, or the termination scheduled'),
+        ...problems(400, 401, 403, 404, 415, 422),
+      },
     }),
     async (c) => {
       const { orgId, employeeId } = c.req.valid('param');
@@ -130,7 +134,8 @@ export function employeeRoutes(deps: HubDeps) {
       method: 'post',
       path: '/api/orgs/{orgId}/employees/{employeeId}/rehire',
       tags,
-      summary: 'Take a terminated employee back on a new hire date (what the termination ended stays ended)',
+      summary:
+        'Take a terminated employee back on a new hire date, or cancel a scheduled termination (what the termination ended stays ended)',
       security,
       middleware: [withPermission('employees.write')] as const,
       request: { params: ZEmployeeParams, body: jsonBody(ZRehireEmployeeBody) },

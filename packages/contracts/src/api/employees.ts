@@ -29,6 +29,7 @@ export const ZEmployee = z
     employmentType: z.enum(EMPLOYMENT_TYPES),
     payType: z.enum(['hourly', 'salaried']),
     hireDate: ZPlainDate.nullable(),
+    /** With status `active`: a scheduled termination (the last working day), completed the day after. */
     terminationDate: ZPlainDate.nullable(),
     status: z.enum(['active', 'terminated']),
     hasPin: z.boolean(),
@@ -62,6 +63,7 @@ export const ZUpdateEmployeeBody = z
   .object({ ...employeeFields, code: ZEmployeeCode.optional(), name: ZName.optional() })
   .strict()
   .meta({ id: 'UpdateEmployeeBody' });
+/** A date after today (the org's time zone) is scheduled; today or earlier takes effect at once. */
 export const ZTerminateEmployeeBody = z
   .object({ terminationDate: ZPlainDate })
   .strict()
@@ -69,7 +71,8 @@ export const ZTerminateEmployeeBody = z
 
 /**
  * The new hire date is required: accrual resumes from it (a gap since the termination earns nothing);
- * giving the original hire date undoes a mistaken termination, gap included.
+ * giving the original hire date undoes a mistaken termination, gap included. On an active employee
+ * with a scheduled termination it cancels that termination.
  */
 export const ZRehireEmployeeBody = z
   .object({ hireDate: ZPlainDate })
