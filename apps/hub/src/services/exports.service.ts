@@ -265,20 +265,13 @@ async function readPayrollPage(
   }));
   const employeeIds = [...new Set(lines.map((line) => line.employeeId))];
   if (employeeIds.length === 0) return lines;
-  const org = context.caller.membership.organization;
-  const targets = await listCarriedTargets(tx, {
-    orgId: org.id,
+  for (const { employeeId, period, carried } of await listCarriedIntoPeriods(
+    tx,
+    context,
+    filter,
+    periods,
     employeeIds,
-    from: filter.from,
-    to: filter.to,
-  });
-  const done = new Set<string>();
-  for (const target of targets) {
-    const period = periods.find((p) => p.start <= target.carriedTo && target.carriedTo <= p.end);
-    const key = `${target.employeeId}|${period?.start}`;
-    if (!period || done.has(key)) continue;
-    done.add(key);
-    const carried = await computeCarried(tx, org, target.employeeId, period, context.now);
+  )) {
     const from = [
       ...new Set(
         carried.items.flatMap((item) =>
@@ -287,24 +280,15 @@ async function readPayrollPage(
       ),
     ];
     if (from.length === 0) continue;
-    let line = lines.find((l) => l.employeeId === target.employeeId && l.periodStart === period.start);
-    if (!line) {
-      const model = lines.find((l) => l.employeeId === target.employeeId)!;
-      line = {
-        ...model,
-        periodStart: period.start,
-        periodEnd: period.end,
-        workedMinutes: 0,
-        regularMinutes: 0,
-        overtimeMinutes: 0,
-        overtime: [],
-        paidBreakMinutes: 0,
-        unpaidBreakMinutes: 0,
-        paidLeaveMinutes: 0,
-        unpaidLeaveMinutes: 0,
-      };
-      lines.push(line);
-    }
+    const line = payrollLineFor(lines, employeeId, period, {
+      regularMinutes: 0,
+      overtimeMinutes: 0,
+      overtime: [],
+      paidBreakMinutes: 0,
+      unpaidBreakMinutes: 0,
+      paidLeaveMinutes: 0,
+      unpaidLeaveMinutes: 0,
+    });
     const delta = carried.totals;
     const sum = combineCarried(
       {
@@ -327,10 +311,7 @@ async function readPayrollPage(
     });
     delete (line as Partial<typeof sum>).leaveMinutes;
   }
-  const order = new Map(employeeIds.map((id, index) => [id, index]));
-  return lines.sort(
-    (a, b) => order.get(a.employeeId)! - order.get(b.employeeId)! || (a.periodStart < b.periodStart ? -1 : 1),
-  );
+  return inEmployeeOrder(lines, employeeIds);
 }
 
 /**
@@ -349,16 +330,51 @@ async function addCarriedToEntryLines(
 ): Promise<PayrollLine[]> {
   const employeeIds = [...new Set(lines.map((line) => line.employeeId))];
   if (employeeIds.length === 0) return lines;
-  const org = context.caller.membership.organization;
   const concerns = (row: { projectId: string | null; taskId: string | null }) =>
     (filter.projectId !== undefined && row.projectId === filter.projectId) ||
     (filter.taskIds !== undefined && row.taskId !== null && filter.taskIds.includes(row.taskId));
+  for (const { employeeId, period, carried } of await listCarriedIntoPeriods(
+    tx,
+    context,
+    filter,
+    periods,
+    employeeIds,
+  )) {
+    const items = carried.items.filter((item) => item.from && item.delta && concerns(item.row));
+    if (items.length === 0) continue;
+    const minutes = items.reduce((sum, item) => sum + item.delta!.workedMinutes, 0);
+    const from = [...new Set(items.map((item) => `${item.from!.periodStart}…${item.from!.periodEnd}`))];
+    const line = payrollLineFor(lines, employeeId, period, {});
+    line.workedMinutes += minutes;
+    line.carriedMinutes = minutes;
+    line.carriedFrom = from.join('; ');
+  }
+  return inEmployeeOrder(lines, employeeIds);
+}
+
+/**
+ * Each (employee, payroll period) that corrections from a locked period were carried into, within
+ * the range, with what was carried there (`computeCarried`, once per pair).
+ */
+async function listCarriedIntoPeriods(
+  tx: Database,
+  context: ExportContext,
+  filter: ReportFilter,
+  periods: { start: string; end: string }[],
+  employeeIds: string[],
+) {
+  const org = context.caller.membership.organization;
   const targets = await listCarriedTargets(tx, {
     orgId: org.id,
     employeeIds,
     from: filter.from,
     to: filter.to,
   });
+  const found: {
+    employeeId: string;
+    period: { start: string; end: string };
+    carried: Awaited<ReturnType<typeof computeCarried>>;
+  }[] = [];
   const done = new Set<string>();
   for (const target of targets) {
     const period = periods.find((p) => p.start <= target.carriedTo && target.carriedTo <= p.end);
@@ -366,20 +382,32 @@ async function addCarriedToEntryLines(
     if (!period || done.has(key)) continue;
     done.add(key);
     const carried = await computeCarried(tx, org, target.employeeId, period, context.now);
-    const items = carried.items.filter((item) => item.from && item.delta && concerns(item.row));
-    if (items.length === 0) continue;
-    const minutes = items.reduce((sum, item) => sum + item.delta!.workedMinutes, 0);
-    const from = [...new Set(items.map((item) => `${item.from!.periodStart}…${item.from!.periodEnd}`))];
-    let line = lines.find((l) => l.employeeId === target.employeeId && l.periodStart === period.start);
-    if (!line) {
-      const model = lines.find((l) => l.employeeId === target.employeeId)!;
-      line = { ...model, periodStart: period.start, periodEnd: period.end, workedMinutes: 0 };
-      lines.push(line);
-    }
-    line.workedMinutes += minutes;
-    line.carriedMinutes = minutes;
-    line.carriedFrom = from.join('; ');
+    found.push({ employeeId: target.employeeId, period, carried });
   }
+  return found;
+}
+
+/**
+ * The employee's line for the period; when carried time lands in a period where they have none, a
+ * new line copied from one of theirs with zero minutes (and `zeroes` for the other totals).
+ */
+function payrollLineFor(
+  lines: PayrollLine[],
+  employeeId: string,
+  period: { start: string; end: string },
+  zeroes: Partial<PayrollLine>,
+): PayrollLine {
+  let line = lines.find((l) => l.employeeId === employeeId && l.periodStart === period.start);
+  if (!line) {
+    const model = lines.find((l) => l.employeeId === employeeId)!;
+    line = { ...model, periodStart: period.start, periodEnd: period.end, workedMinutes: 0, ...zeroes };
+    lines.push(line);
+  }
+  return line;
+}
+
+/** Lines in the page's employee order, then by period. */
+function inEmployeeOrder(lines: PayrollLine[], employeeIds: string[]): PayrollLine[] {
   const order = new Map(employeeIds.map((id, index) => [id, index]));
   return lines.sort(
     (a, b) => order.get(a.employeeId)! - order.get(b.employeeId)! || (a.periodStart < b.periodStart ? -1 : 1),
