@@ -7,31 +7,34 @@
  * - Attack check `block`: a replayed photo is asked to blink and never punches; back to `warn`,
  *   the same running kiosk punches, and the punch carries the faceres model id to the hub.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDeviceIdentity, listTemplates } from '@clockface/db-kiosk';
-import { openAgentStore, requireDataKey } from '../src/agent/db';
+import { requireDataKey } from '../src/agent/db';
 import { loadSettings } from '../src/agent/status';
+import {
+  PERSON_A,
+  PERSON_B,
+  enrollWithConsent,
+  framesDir as makeFramesDir,
+  startRunningAgent,
+  withAgentStore,
+} from './helpers/faces';
 import {
   createEnrollmentToken,
   createOrg,
   createRealHub,
   getDevice,
   hubRequest,
-  kioskRoot,
   runAgentCli,
-  startAgentProcess,
   waitFor,
   type HubOrg,
   type RealHub,
 } from './helpers/real-hub';
 
-const FIXTURES = resolve(kioskRoot, '../../packages/face/fixtures');
-const PERSON_A = ['person-a-1.jpg', 'person-a-5.jpg', 'person-a-9.jpg'];
-const PERSON_B = ['person-b-2.jpg', 'person-b-8.jpg', 'person-b-14.jpg'];
 const FACERES = 'human-faceres-3.3.6';
 
 let hub: RealHub;
@@ -40,25 +43,9 @@ let deviceId: string;
 const scratch = mkdtempSync(join(tmpdir(), 'kiosk-face-settings-'));
 const dataDir = join(scratch, 'kiosk');
 const agents = new Set<ChildProcess>();
-
-function framesDir(name: string, files: string[]): string {
-  const directory = join(scratch, name);
-  mkdirSync(directory);
-  files.forEach((file, index) => copyFileSync(join(FIXTURES, file), join(directory, `${index}-${file}`)));
-  return directory;
-}
-
-function withStore<T>(work: (store: ReturnType<typeof openAgentStore>) => T): T {
-  const store = openAgentStore({
-    dbFile: join(dataDir, 'kiosk.db'),
-    keyFile: join(dataDir, 'keys', 'data.key'),
-  });
-  try {
-    return work(store);
-  } finally {
-    store.close();
-  }
-}
+const framesDir = (name: string, files: readonly string[]) => makeFramesDir(scratch, name, files);
+const withStore = <T>(work: Parameters<typeof withAgentStore<T>>[1]) => withAgentStore(dataDir, work);
+const runningAgent = (frames: string) => startRunningAgent(dataDir, frames, agents);
 
 const settingsPath = () => `/api/orgs/${org.orgId}/face-settings`;
 const patchSettings = async (body: unknown) => {
@@ -67,56 +54,12 @@ const patchSettings = async (body: unknown) => {
   return response.body;
 };
 
-/** A running agent whose output is collected; stopped (SIGTERM) by `stop`. */
-function runningAgent(frames: string) {
-  const agent = startAgentProcess(dataDir, frames, { KIOSK_LOG_LEVEL: 'info' });
-  agents.add(agent);
-  let output = '';
-  agent.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  agent.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolveExit) => agent.once('exit', () => resolveExit()));
-  return {
-    output: () => output,
-    async stop() {
-      agent.kill('SIGTERM');
-      await exited;
-      agents.delete(agent);
-    },
-  };
-}
-
 beforeAll(async () => {
   hub = await createRealHub();
   await hub.start();
   org = await createOrg(hub, 2);
   await patchSettings({ keepEnrollmentPhotos: true });
-  const personA = org.employees[0]!;
-  const consent = await hubRequest(
-    hub,
-    'POST',
-    `/api/orgs/${org.orgId}/employees/${personA.id}/face-consent`,
-    {
-      token: org.accessToken,
-      body: {
-        textVersion: 'test-v1',
-        text: 'I agree to face recognition for time recording.',
-        method: 'in_person',
-      },
-    },
-  );
-  expect(consent.status).toBe(201);
-  const enrolled = await hubRequest(
-    hub,
-    'POST',
-    `/api/orgs/${org.orgId}/employees/${personA.id}/face-templates`,
-    {
-      token: org.accessToken,
-      body: {
-        photos: PERSON_A.map((file) => ({ data: readFileSync(join(FIXTURES, file)).toString('base64') })),
-      },
-    },
-  );
-  expect(enrolled.status).toBe(201);
+  const enrolled = await enrollWithConsent(hub, org, org.employees[0]!.id, PERSON_A);
   const { token } = await createEnrollmentToken(hub, org);
   const provisioned = await runAgentCli([
     'provision',
@@ -132,7 +75,7 @@ beforeAll(async () => {
     const key = requireDataKey(store).key;
     const { templates } = listTemplates(store.db, {
       orgId: org.orgId,
-      modelId: enrolled.body.modelId as string,
+      modelId: enrolled.modelId as string,
       dataKey: key,
     });
     expect(templates).toHaveLength(3);

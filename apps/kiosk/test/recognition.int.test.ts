@@ -5,88 +5,45 @@
  * the real FaceEngine and FaceGallery. Person A's frames end as one face punch for A on the hub;
  * person B's frames (a look-alike of A nobody enrolled) end as "unknown", with no punch.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countPunchesByStatus, countTemplates, findDeviceIdentity } from '@clockface/db-kiosk';
-import { openAgentStore } from '../src/agent/db';
+import {
+  PERSON_A,
+  PERSON_B,
+  enrollWithConsent,
+  framesDir as makeFramesDir,
+  startRunningAgent,
+  withAgentStore,
+} from './helpers/faces';
 import {
   createEnrollmentToken,
   createOrg,
   createRealHub,
   getDevice,
-  hubRequest,
-  kioskRoot,
   runAgentCli,
-  startAgentProcess,
   waitFor,
   type HubOrg,
   type RealHub,
 } from './helpers/real-hub';
-
-const FIXTURES = resolve(kioskRoot, '../../packages/face/fixtures');
-const PERSON_A = ['person-a-1.jpg', 'person-a-5.jpg', 'person-a-9.jpg'];
-const PERSON_B = ['person-b-2.jpg', 'person-b-8.jpg', 'person-b-14.jpg'];
 
 let hub: RealHub;
 let org: HubOrg;
 const scratch = mkdtempSync(join(tmpdir(), 'kiosk-faces-'));
 const dataDir = join(scratch, 'kiosk');
 const agents = new Set<ChildProcess>();
-
-function framesDir(name: string, files: string[]): string {
-  const directory = join(scratch, name);
-  mkdirSync(directory);
-  files.forEach((file, index) => copyFileSync(join(FIXTURES, file), join(directory, `${index}-${file}`)));
-  return directory;
-}
-
-function withStore<T>(work: (store: ReturnType<typeof openAgentStore>) => T): T {
-  const store = openAgentStore({
-    dbFile: join(dataDir, 'kiosk.db'),
-    keyFile: join(dataDir, 'keys', 'data.key'),
-  });
-  try {
-    return work(store);
-  } finally {
-    store.close();
-  }
-}
+const framesDir = (name: string, files: readonly string[]) => makeFramesDir(scratch, name, files);
+const withStore = <T>(work: Parameters<typeof withAgentStore<T>>[1]) => withAgentStore(dataDir, work);
 
 beforeAll(async () => {
   hub = await createRealHub();
   await hub.start();
   org = await createOrg(hub, 2);
-  const personA = org.employees[0]!;
-  const consent = await hubRequest(
-    hub,
-    'POST',
-    `/api/orgs/${org.orgId}/employees/${personA.id}/face-consent`,
-    {
-      token: org.accessToken,
-      body: {
-        textVersion: 'test-v1',
-        text: 'I agree to face recognition for time recording.',
-        method: 'in_person',
-      },
-    },
-  );
-  expect(consent.status).toBe(201);
-  const enrolled = await hubRequest(
-    hub,
-    'POST',
-    `/api/orgs/${org.orgId}/employees/${personA.id}/face-templates`,
-    {
-      token: org.accessToken,
-      body: {
-        photos: PERSON_A.map((file) => ({ data: readFileSync(join(FIXTURES, file)).toString('base64') })),
-      },
-    },
-  );
-  expect(enrolled.status).toBe(201);
-  expect((enrolled.body.templates as unknown[]).length).toBe(3);
+  const enrolled = await enrollWithConsent(hub, org, org.employees[0]!.id, PERSON_A);
+  expect((enrolled.templates as unknown[]).length).toBe(3);
 }, 240_000);
 
 afterAll(async () => {
@@ -119,12 +76,7 @@ describe('face punches through the real hub and agent', () => {
   }, 120_000);
 
   it("replaying A's frames records one face punch for A, and it reaches the hub", async () => {
-    const agent = startAgentProcess(dataDir, framesDir('frames-a', PERSON_A), { KIOSK_LOG_LEVEL: 'info' });
-    agents.add(agent);
-    let output = '';
-    agent.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    agent.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<void>((resolveExit) => agent.once('exit', () => resolveExit()));
+    const agent = startRunningAgent(dataDir, framesDir('frames-a', PERSON_A), agents);
     try {
       await waitFor(
         async () => ((await getDevice(hub, org, deviceId)).lastSeq as number) >= 1,
@@ -132,14 +84,12 @@ describe('face punches through the real hub and agent', () => {
         "A's face punch on the hub",
       );
     } catch (error) {
-      throw new Error(`${(error as Error).message}\nagent output:\n${output}`, { cause: error });
+      throw new Error(`${(error as Error).message}\nagent output:\n${agent.output()}`, { cause: error });
     } finally {
-      agent.kill('SIGTERM');
-      await exited;
-      agents.delete(agent);
+      await agent.stop();
     }
-    expect(output).toMatch(/recognition: {2}ready \(fr_feature-/);
-    expect(output).toMatch(/punch recorded: Employee 1001: clocked in/);
+    expect(agent.output()).toMatch(/recognition: {2}ready \(fr_feature-/);
+    expect(agent.output()).toMatch(/punch recorded: Employee 1001: clocked in/);
     await hub.stop();
     try {
       const events = await hub.readEvents(deviceId);
