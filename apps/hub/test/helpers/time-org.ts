@@ -33,6 +33,18 @@ export interface TimeOrg {
   ): ReturnType<TestHub['request']>;
   /** Runs the projection job over everything queued (the real drain, as the job would). */
   project(): Promise<void>;
+  /**
+   * A kiosk PIN punch received now, inserted as ingest does (app role, org scope), so the
+   * projection queue picks it up. Returns its id.
+   */
+  kioskPunch(
+    employeeId: string,
+    type: 'clock_in' | 'clock_out',
+    at: string,
+    options?: { projectId?: string },
+  ): Promise<string>;
+  /** GET under the org's path as the owner (exports): the status and the body's bytes. */
+  download(path: string): Promise<{ status: number; bytes: Buffer }>;
 }
 
 let counter = 0;
@@ -121,6 +133,29 @@ export async function createTimeOrg(options: { hub?: TestHub; clock?: ManualCloc
     as: (who, method, path, body) => call(tokens[who], method, path, body),
     async project() {
       await drainProjectionQueue(db, { now: () => clock.now() }, { orgId });
+    },
+    async kioskPunch(employeeId, type, at, options = {}) {
+      const id = uuidv7();
+      await withOrgScope(db, orgId, (tx) =>
+        tx.insert(schema.attendanceEvents).values({
+          id,
+          orgId,
+          employeeId,
+          type,
+          source: 'kiosk',
+          method: 'pin',
+          occurredAt: new Date(at),
+          receivedAt: clock.now(),
+          projectId: options.projectId ?? null,
+        }),
+      );
+      return id;
+    },
+    async download(path) {
+      const response = await hub.runtime.app.request(`/api/orgs/${orgId}${path}`, {
+        headers: { authorization: `Bearer ${tokens.owner}` },
+      });
+      return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
     },
   };
 }

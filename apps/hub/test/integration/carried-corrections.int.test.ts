@@ -4,10 +4,8 @@
  * with the period they correct, while the locked period keeps what it was locked with. Unlocking the
  * source period moves them back (counted once), and locking the destination freezes them with it.
  */
-import { uuidv7 } from '@clockface/core';
-import { schema, withOrgScope } from '@clockface/db-hub';
-import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvRecords, xlsxRecords } from '../helpers/exports';
 import { createTimeOrg, type TimeOrg } from '../helpers/time-org';
 
 let org: TimeOrg;
@@ -16,76 +14,40 @@ const NEXT = '2026-03-09';
 const RANGE = 'from=2026-03-02&to=2026-03-15';
 let tuesdayClockOut: string;
 
-async function punch(employeeId: string, type: 'clock_in' | 'clock_out', at: string) {
-  const id = uuidv7();
-  await withOrgScope(org.hub.runtime.deps.db, org.orgId, (tx) =>
-    tx.insert(schema.attendanceEvents).values({
-      id,
-      orgId: org.orgId,
-      employeeId,
-      type,
-      source: 'kiosk',
-      method: 'pin',
-      occurredAt: new Date(at),
-      receivedAt: org.clock.now(),
-    }),
-  );
-  return id;
-}
-
 const sheetPath = (periodStart: string, action = '') =>
   `/employees/${org.employees.alice}/timesheets/${periodStart}${action ? `/${action}` : ''}`;
 
 async function download(path: string) {
-  const response = await org.hub.runtime.app.request(`/api/orgs/${org.orgId}${path}`, {
-    headers: { authorization: `Bearer ${org.tokens.owner}` },
-  });
-  expect(response.status).toBe(200);
-  return Buffer.from(await response.arrayBuffer());
+  const { status, bytes } = await org.download(path);
+  expect(status).toBe(200);
+  return bytes;
 }
 
 /** Alice's payroll rows by period start, as header → cell text (CSV). */
 async function payrollCsv(): Promise<Map<string, Record<string, string>>> {
-  const text = (await download(`/exports/payroll?${RANGE}&format=csv`))
-    .toString('utf8')
-    .replace(/^\uFEFF/, '');
-  const [header, ...rows] = text
-    .trimEnd()
-    .split('\r\n')
-    .map((line) => line.split(','));
-  const out = new Map<string, Record<string, string>>();
-  for (const row of rows) {
-    const record = Object.fromEntries(header!.map((name, index) => [name, row[index] ?? '']));
-    if (record['Employee code'] === 'ALICE') out.set(record['Period start']!, record);
-  }
-  return out;
+  const rows = csvRecords(await download(`/exports/payroll?${RANGE}&format=csv`));
+  return new Map(
+    rows.filter((row) => row['Employee code'] === 'ALICE').map((row) => [row['Period start']!, row]),
+  );
 }
 
+/** The same from the XLSX export (period starts are dates there). */
 async function payrollXlsx(): Promise<Map<string, Record<string, unknown>>> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(
-    (await download(`/exports/payroll?${RANGE}&format=xlsx`)) as unknown as ArrayBuffer,
+  const rows = await xlsxRecords(await download(`/exports/payroll?${RANGE}&format=xlsx`));
+  return new Map(
+    rows
+      .filter((row) => row['Employee code'] === 'ALICE')
+      .map((row) => [(row['Period start'] as Date).toISOString().slice(0, 10), row]),
   );
-  const sheet = workbook.worksheets[0]!;
-  const header = (sheet.getRow(1).values as unknown[]).slice(1) as string[];
-  const out = new Map<string, Record<string, unknown>>();
-  sheet.eachRow((row, index) => {
-    if (index === 1) return;
-    const values = (row.values as unknown[]).slice(1);
-    const record = Object.fromEntries(header.map((name, i) => [name, values[i] ?? null]));
-    if (record['Employee code'] === 'ALICE')
-      out.set((record['Period start'] as Date).toISOString().slice(0, 10), record);
-  });
-  return out;
 }
 
 beforeAll(async () => {
   org = await createTimeOrg();
   // Locked week: Tuesday 08:00–16:00 (8 h). Next week: Monday 08:00–12:00 (4 h).
-  await punch(org.employees.alice, 'clock_in', '2026-03-03T08:00:00Z');
-  tuesdayClockOut = await punch(org.employees.alice, 'clock_out', '2026-03-03T16:00:00Z');
-  await punch(org.employees.alice, 'clock_in', '2026-03-09T08:00:00Z');
-  await punch(org.employees.alice, 'clock_out', '2026-03-09T12:00:00Z');
+  await org.kioskPunch(org.employees.alice, 'clock_in', '2026-03-03T08:00:00Z');
+  tuesdayClockOut = await org.kioskPunch(org.employees.alice, 'clock_out', '2026-03-03T16:00:00Z');
+  await org.kioskPunch(org.employees.alice, 'clock_in', '2026-03-09T08:00:00Z');
+  await org.kioskPunch(org.employees.alice, 'clock_out', '2026-03-09T12:00:00Z');
   await org.project();
   for (const action of ['submit', 'approve', 'lock'])
     expect((await org.as('owner', 'POST', sheetPath(LOCKED, action), {})).status).toBe(200);
@@ -267,7 +229,7 @@ describe('a correction carried out of a locked period', () => {
 describe('a forgotten clock-out carried out of a locked period', () => {
   it('counts in the next period, which gets a payroll row of its own when it has no work day', async () => {
     const bob = org.employees.bob;
-    await punch(bob, 'clock_in', '2026-03-04T08:00:00Z');
+    await org.kioskPunch(bob, 'clock_in', '2026-03-04T08:00:00Z');
     await org.project();
     for (const action of ['submit', 'approve', 'lock'])
       expect(
@@ -295,21 +257,8 @@ describe('a forgotten clock-out carried out of a locked period', () => {
       totals: { workedMinutes: 240 },
       carriedAdjustments: [expect.objectContaining({ id: added.body.id, kind: 'punch' })],
     });
-    const text = (await download(`/exports/payroll?${RANGE}&format=csv&employeeId=${bob}`))
-      .toString('utf8')
-      .replace(/^\uFEFF/, '');
-    const [header, ...rows] = text
-      .trimEnd()
-      .split('\r\n')
-      .map((line) => line.split(','));
-    const column = (name: string) => header!.indexOf(name);
-    expect(
-      rows.map((row) => [
-        row[column('Period start')],
-        row[column('Worked hours')],
-        row[column('Carried hours')],
-      ]),
-    ).toEqual([
+    const rows = csvRecords(await download(`/exports/payroll?${RANGE}&format=csv&employeeId=${bob}`));
+    expect(rows.map((row) => [row['Period start'], row['Worked hours'], row['Carried hours']])).toEqual([
       [LOCKED, (lockedTotals.workedMinutes / 60).toFixed(2), ''],
       [
         NEXT,
@@ -341,23 +290,16 @@ describe('a project-filtered payroll export', () => {
     expect(carried.status).toBe(201);
     expect(carried.body.carriedToPeriodStart).toBe(NEXT);
     await org.project();
-    const text = (
-      await download(`/exports/payroll?${RANGE}&format=csv&employeeId=${bob}&projectId=${org.projectId}`)
-    )
-      .toString('utf8')
-      .replace(/^\uFEFF/, '');
-    const [header, ...rows] = text
-      .trimEnd()
-      .split('\r\n')
-      .map((line) => line.split(','));
-    const column = (name: string) => header!.indexOf(name);
+    const rows = csvRecords(
+      await download(`/exports/payroll?${RANGE}&format=csv&employeeId=${bob}&projectId=${org.projectId}`),
+    );
     // The carried clock-out of the earlier test names no project: not here.
     expect(
       rows.map((row) => [
-        row[column('Period start')],
-        row[column('Worked hours')],
-        row[column('Carried hours')],
-        row[column('Carried from')],
+        row['Period start'],
+        row['Worked hours'],
+        row['Carried hours'],
+        row['Carried from'],
       ]),
     ).toEqual([[NEXT, '2.50', '1.50', '2026-03-02…2026-03-08']]);
   });

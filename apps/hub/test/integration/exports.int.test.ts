@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drainProjectionQueue } from '../../src/services/projection.service';
 import { csvCell } from '../../src/services/exports.service';
 import { countAllRows } from '../helpers/db-snapshot';
+import { parseCsv } from '../helpers/exports';
 import { createTestHub, signUpOwner, type TestHub } from '../helpers/test-hub';
 import { createEnrollmentToken, registerKiosk } from '../helpers/test-kiosk';
 
@@ -23,35 +24,6 @@ async function download(path: string) {
     headers: { authorization: `Bearer ${owner.accessToken}` },
   });
   return { response, bytes: Buffer.from(await response.arrayBuffer()) };
-}
-
-/** RFC 4180 parsing, enough for the tests: quoted fields with commas, quotes and line breaks. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let isQuoted = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const character = text[index]!;
-    if (isQuoted) {
-      if (character === '"' && text[index + 1] === '"') {
-        field += '"';
-        index += 1;
-      } else if (character === '"') isQuoted = false;
-      else field += character;
-    } else if (character === '"') isQuoted = true;
-    else if (character === ',') {
-      row.push(field);
-      field = '';
-    } else if (character === '\r' && text[index + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      index += 1;
-    } else field += character;
-  }
-  return rows;
 }
 
 beforeAll(async () => {

@@ -5,28 +5,12 @@
  * counted); the change is audited; a start date that overlaps a closed timesheet is a 409 that
  * changes nothing.
  */
-import { uuidv7 } from '@clockface/core';
-import { schema, withOrgScope } from '@clockface/db-hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAllRows } from '../helpers/db-snapshot';
+import { csvRecords } from '../helpers/exports';
 import { createTimeOrg, type TimeOrg } from '../helpers/time-org';
 
 let org: TimeOrg;
-
-async function punch(employeeId: string, type: 'clock_in' | 'clock_out', at: string) {
-  await withOrgScope(org.hub.runtime.deps.db, org.orgId, (tx) =>
-    tx.insert(schema.attendanceEvents).values({
-      id: uuidv7(),
-      orgId: org.orgId,
-      employeeId,
-      type,
-      source: 'kiosk',
-      method: 'pin',
-      occurredAt: new Date(at),
-      receivedAt: org.clock.now(),
-    }),
-  );
-}
 
 const sheet = (employeeId: string, periodStart: string, action = '') =>
   `/employees/${employeeId}/timesheets/${periodStart}${action ? `/${action}` : ''}`;
@@ -41,34 +25,22 @@ async function act(employeeId: string, periodStart: string, actions: string[]) {
 
 /** Alice's payroll rows (period start, end, worked hours) over a range, one per timesheet period. */
 async function payrollPeriods(from: string, to: string) {
-  const response = await org.hub.runtime.app.request(
-    `/api/orgs/${org.orgId}/exports/payroll?from=${from}&to=${to}&employeeId=${org.employees.alice}`,
-    { headers: { authorization: `Bearer ${org.tokens.owner}` } },
+  const { status, bytes } = await org.download(
+    `/exports/payroll?from=${from}&to=${to}&employeeId=${org.employees.alice}`,
   );
-  const lines = (await response.text())
-    .replace(/^\uFEFF/, '')
-    .trimEnd()
-    .split('\r\n');
-  const header = lines[0]!.split(',');
-  return lines.slice(1).map((line) => {
-    const cells = line.split(',');
-    return [
-      cells[header.indexOf('Period start')],
-      cells[header.indexOf('Period end')],
-      cells[header.indexOf('Worked hours')],
-    ];
-  });
+  expect(status).toBe(200);
+  return csvRecords(bytes).map((row) => [row['Period start'], row['Period end'], row['Worked hours']]);
 }
 
 beforeAll(async () => {
   org = await createTimeOrg();
   // Alice works 8 h on Tuesday of each week of March; Bob 4 h on Wednesday 18th.
   for (const day of ['03', '10', '17']) {
-    await punch(org.employees.alice, 'clock_in', `2026-03-${day}T08:00:00Z`);
-    await punch(org.employees.alice, 'clock_out', `2026-03-${day}T16:00:00Z`);
+    await org.kioskPunch(org.employees.alice, 'clock_in', `2026-03-${day}T08:00:00Z`);
+    await org.kioskPunch(org.employees.alice, 'clock_out', `2026-03-${day}T16:00:00Z`);
   }
-  await punch(org.employees.bob, 'clock_in', '2026-03-18T08:00:00Z');
-  await punch(org.employees.bob, 'clock_out', '2026-03-18T12:00:00Z');
+  await org.kioskPunch(org.employees.bob, 'clock_in', '2026-03-18T08:00:00Z');
+  await org.kioskPunch(org.employees.bob, 'clock_out', '2026-03-18T12:00:00Z');
   await org.project();
   // Weekly periods: Alice's first week locked, her second approved; Bob's current week has an
   // open row (submitted and reopened).

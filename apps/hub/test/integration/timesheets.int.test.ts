@@ -4,8 +4,6 @@
  * (flagged by the real projection, locked totals kept, corrections carried to the next open period,
  * unlock audited).
  */
-import { uuidv7 } from '@clockface/core';
-import { schema, withOrgScope } from '@clockface/db-hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAllRows } from '../helpers/db-snapshot';
 import { createTimeOrg, type TimeOrg } from '../helpers/time-org';
@@ -17,31 +15,13 @@ const THIS_WEEK = '2026-03-16';
 beforeAll(async () => {
   org = await createTimeOrg();
   // Alice worked Tue 2026-03-10 08:00–16:00 (kiosk punches, received on time).
-  await punch(org.employees.alice, 'clock_in', '2026-03-10T08:00:00Z');
-  await punch(org.employees.alice, 'clock_out', '2026-03-10T16:00:00Z');
+  await org.kioskPunch(org.employees.alice, 'clock_in', '2026-03-10T08:00:00Z');
+  await org.kioskPunch(org.employees.alice, 'clock_out', '2026-03-10T16:00:00Z');
   await org.project();
 });
 afterAll(async () => {
   await org?.hub.close();
 });
-
-/** A kiosk-style punch, inserted as ingest does (app role, org scope); the trigger queues projection. */
-async function punch(employeeId: string, type: 'clock_in' | 'clock_out', at: string) {
-  const id = uuidv7();
-  await withOrgScope(org.hub.runtime.deps.db, org.orgId, (tx) =>
-    tx.insert(schema.attendanceEvents).values({
-      id,
-      orgId: org.orgId,
-      employeeId,
-      type,
-      source: 'kiosk',
-      method: 'pin',
-      occurredAt: new Date(at),
-      receivedAt: org.clock.now(),
-    }),
-  );
-  return id;
-}
 
 const sheetPath = (employeeId: string, periodStart: string, action = '') =>
   `/employees/${employeeId}/timesheets/${periodStart}${action ? `/${action}` : ''}`;
@@ -205,8 +185,8 @@ describe('open → submitted → approved → locked', () => {
       (await org.as('owner', 'POST', sheetPath(org.employees.mia, LAST_WEEK, 'approve'), {})).status,
     ).toBe(200);
     // Punches delivered while the timesheet was approved; the projection job has not run yet.
-    await punch(org.employees.mia, 'clock_in', '2026-03-11T08:00:00Z');
-    await punch(org.employees.mia, 'clock_out', '2026-03-11T10:00:00Z');
+    await org.kioskPunch(org.employees.mia, 'clock_in', '2026-03-11T08:00:00Z');
+    await org.kioskPunch(org.employees.mia, 'clock_out', '2026-03-11T10:00:00Z');
     const locked = await org.as('owner', 'POST', sheetPath(org.employees.mia, LAST_WEEK, 'lock'), {});
     expect(locked.status).toBe(200);
     expect(locked.body.totals.workedMinutes).toBe(120);
@@ -272,8 +252,8 @@ describe('a locked period', () => {
   it('keeps its locked totals when late events arrive, and flags them', async () => {
     org.clock.advance(60_000);
     // A kiosk that was offline delivers Thursday's punches after the lock.
-    await punch(org.employees.alice, 'clock_in', '2026-03-12T08:00:00Z');
-    await punch(org.employees.alice, 'clock_out', '2026-03-12T12:00:00Z');
+    await org.kioskPunch(org.employees.alice, 'clock_in', '2026-03-12T08:00:00Z');
+    await org.kioskPunch(org.employees.alice, 'clock_out', '2026-03-12T12:00:00Z');
     await org.project();
     const sheet = (await org.as('owner', 'GET', sheetPath(org.employees.alice, LAST_WEEK))).body;
     expect(sheet.status).toBe('locked');
