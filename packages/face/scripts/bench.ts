@@ -30,7 +30,7 @@ import { assessAttack, type FrameObservation } from '../src/liveness';
 import { COARSE_MIN_ROWS, FaceGallery, RERANK_ROWS } from '../src/matcher';
 import { gemmModel, readAllModel } from '../src/onnx-matmul';
 import { Int8DotKernel, WasmSequentialReader } from '../src/wasm-dot';
-import { embedFrFeature, l2normalize } from '../src/onnx-models';
+import { fuseFlip, l2normalize, runFrFeature } from '../src/onnx-models';
 import { FacePipeline, type PipelineOptions } from '../src/pipeline';
 import type { DetectedFace, FaceAnalysis, RgbImage } from '../src/types';
 
@@ -174,7 +174,11 @@ interface PhotoRecord {
   ultraFound?: boolean;
   /** ULTRA_VERSION of the UltraFace landmark pass that made the ultra* fields. */
   ultraVersion?: string;
-  /** Embeddings as base64 Float32 (raw e0 and mirrored e1 for fr_feature, so flip and no-flip both derive). */
+  /**
+   * Embeddings as base64 Float32: for fr_feature the raw (not normalised) outputs of the crop (e0)
+   * and its mirror (e1), so flip and no-flip both derive exactly as the pipeline computes them.
+   * Human records cached before ULTRA_VERSION 'fr_landmark-1pass-raw' hold normalised e0/e1.
+   */
   humanFr0?: string;
   humanFr1?: string;
   ultraFr0?: string;
@@ -186,7 +190,7 @@ interface PhotoRecord {
  * Bumped whenever the UltraFace path (detector, landmarks, alignment) changes, so cached ultra*
  * embeddings from an older pass are extracted again. Human's records stay valid.
  */
-const ULTRA_VERSION = 'fr_landmark-1pass';
+const ULTRA_VERSION = 'fr_landmark-1pass-raw';
 
 const b64 = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 const unb64 = (s: string) => {
@@ -285,18 +289,18 @@ async function extract(
     mirror: false,
     threads: 1,
   });
+  // The pipeline's session options (onnx-models.ts openSession).
   const feature = await ort.InferenceSession.create(join(modelsDir, 'fr_feature.onnx'), {
     logSeverityLevel: 3,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
   });
   const frPair = async (img: RgbImage, face: DetectedFace) => {
     const { crop } = alignFace(img, face.points5);
-    // Raw and mirrored embeddings (each L2-normalised) so both variants derive later.
-    return [
-      await embedFrFeature(feature, crop, false),
-      await embedFrFeature(feature, mirrorCrop(crop), false),
-    ] as const;
+    // Raw outputs of the crop and its mirror image (the pipeline's own runs), so both variants derive later.
+    return [await runFrFeature(feature, crop, false), await runFrFeature(feature, crop, true)] as const;
   };
   const started = performance.now();
   let done = 0;
@@ -350,33 +354,18 @@ async function extract(
   return records;
 }
 
-/** The crop mirrored left–right (the mirrored face's eyes land on the template's other eye). */
-function mirrorCrop(crop: Uint8Array): Uint8Array {
-  const size = Math.sqrt(crop.length / 3);
-  const out = new Uint8Array(crop.length);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++)
-      for (let c = 0; c < 3; c++) out[(y * size + x) * 3 + c] = crop[(y * size + size - 1 - x) * 3 + c]!;
-  return out;
-}
-
 function embeddingFor(id: CandidateId, r: PhotoRecord): Float32Array | undefined {
-  const sum = (a?: string, b?: string) => {
-    if (!a || !b) return undefined;
-    const x = unb64(a);
-    const y = unb64(b);
-    for (let i = 0; i < x.length; i++) x[i]! += y[i]!;
-    return l2normalize(x);
-  };
+  // Exactly the pipeline's fusion (embedFrFeature): raw outputs summed, then L2-normalised.
+  const sum = (a?: string, b?: string) => (a && b ? fuseFlip(unb64(a), unb64(b)) : undefined);
   switch (id) {
     case 'human+fr_feature':
       return sum(r.humanFr0, r.humanFr1);
     case 'human+fr_feature-noflip':
-      return r.humanFr0 ? unb64(r.humanFr0) : undefined;
+      return r.humanFr0 ? l2normalize(unb64(r.humanFr0)) : undefined;
     case 'ultraface+fr_feature':
       return sum(r.ultraFr0, r.ultraFr1);
     case 'ultraface+fr_feature-noflip':
-      return r.ultraFr0 ? unb64(r.ultraFr0) : undefined;
+      return r.ultraFr0 ? l2normalize(unb64(r.ultraFr0)) : undefined;
     case 'human+faceres':
       return r.faceres ? unb64(r.faceres) : undefined;
   }

@@ -222,21 +222,31 @@ export async function embedFrFeature(
   aligned: Uint8Array,
   withMirror: boolean,
 ): Promise<Float32Array> {
-  const run = async (mirror: boolean) => {
-    const data = toNchw(aligned, ALIGNED_SIZE_PX, ALIGNED_SIZE_PX, 127, 128, mirror, FR_FEATURE_PLANES);
-    const out = await session.run({
-      input: new ort.Tensor('float32', data, [1, 3, ALIGNED_SIZE_PX, ALIGNED_SIZE_PX]),
-    });
-    return out.output!.data as Float32Array;
-  };
-  const vector = Float32Array.from(await run(false));
-  if (withMirror) {
-    // Test-time flip: summing the embeddings of the crop and its mirror image evens out pose and
-    // lighting asymmetry; the mirrored template is still the same person's.
-    const flipped = await run(true);
-    for (let i = 0; i < vector.length; i++) vector[i]! += flipped[i]!;
-  }
-  return l2normalize(vector);
+  const vector = await runFrFeature(session, aligned, false);
+  return fuseFlip(vector, withMirror ? await runFrFeature(session, aligned, true) : undefined);
+}
+
+/** fr_feature's raw (not normalised) 512-d output for an aligned crop or its mirror image. */
+export async function runFrFeature(
+  session: ort.InferenceSession,
+  aligned: Uint8Array,
+  mirror: boolean,
+): Promise<Float32Array> {
+  const data = toNchw(aligned, ALIGNED_SIZE_PX, ALIGNED_SIZE_PX, 127, 128, mirror, FR_FEATURE_PLANES);
+  const out = await session.run({
+    input: new ort.Tensor('float32', data, [1, 3, ALIGNED_SIZE_PX, ALIGNED_SIZE_PX]),
+  });
+  return Float32Array.from(out.output!.data as Float32Array);
+}
+
+/**
+ * The template from raw fr_feature outputs: with the test-time flip, the raw outputs of the crop
+ * and its mirror image are summed before L2 normalisation (the mirrored face is still the same
+ * person's; the sum evens out pose and lighting asymmetry). `raw` is overwritten.
+ */
+export function fuseFlip(raw: Float32Array, flipped?: Float32Array): Float32Array {
+  if (flipped) for (let i = 0; i < raw.length; i++) raw[i]! += flipped[i]!;
+  return l2normalize(raw);
 }
 
 /** Probability 0–1 that fr_liveness assigns to the live class. */
