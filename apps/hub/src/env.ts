@@ -27,6 +27,8 @@ export interface OrgMembership {
 /** What a route may ask of its org scope (the tenancy itself is never optional). */
 export interface OrgScopeCallOptions {
   readOnly?: boolean | undefined;
+  /** The work sends exactly one statement: COMMIT goes out with it, and a second one is refused. */
+  singleStatement?: boolean | undefined;
 }
 
 export interface HubVariables {

@@ -103,6 +103,13 @@ export interface PipelinedTransactionOptions {
    * statements all start with `select` is answered the same way early (but not opened READ ONLY).
    */
   readOnly?: boolean | undefined;
+  /**
+   * The work sends exactly one statement. COMMIT is then queued right behind it, so BEGIN, the
+   * prelude, the statement and COMMIT leave in one socket write and Postgres answers them in one
+   * go, and the connection goes back to the pool at once. A second statement is refused (it fails
+   * without being sent), so nothing can ever run after the COMMIT, outside the transaction.
+   */
+  singleStatement?: boolean | undefined;
 }
 
 /**
@@ -143,23 +150,37 @@ export async function runPipelinedTransaction<T>(
   let rejectClosed!: (error: Error) => void;
   const closed = new Promise<never>((_, reject) => (rejectClosed = reject));
   closed.catch(() => {});
+  const onclose = (error: Error) => {
+    lostWith = error;
+    rejectClosed(error);
+  };
   const watchClose = (connectionInPool: NonNullable<typeof pooled>) => {
     pooled = connectionInPool;
-    pooled.onclose = (error) => {
-      lostWith = error;
-      rejectClosed(error);
-    };
+    pooled.onclose = onclose;
     return true; // keep pipelining
   };
   // Declared read-only: Postgres enforces it, so no statement needs inspecting.
   const isReadOnly = options.readOnly === true;
   let hasOnlyReads = true;
-  const guardedUnsafe = ((text: string, params?: never[], options?: postgres.UnsafeQueryOptions) => {
+  const isSingleStatement = options.singleStatement === true;
+  /** Set once COMMIT has been sent behind a single-statement scope's statement. */
+  let committedEarly: ReturnType<typeof endTransaction> | undefined;
+  const guardedUnsafe = ((text: string, params?: never[], queryOptions?: postgres.UnsafeQueryOptions) => {
     if (lostWith) return failedQuery(lostWith);
+    if (committedEarly) return failedQuery(new Error('A single-statement scope sent a second statement'));
     if (!isReadOnly && hasOnlyReads && !READ_STATEMENT.test(text)) hasOnlyReads = false;
     // Prepared (named, parsed and planned once per connection, as postgres.js does for its own
     // tagged queries) unless drizzle's text is one-off: a long IN list makes a new text per length.
-    return unsafe(text, params, { ...options, prepare: text.length <= MAX_PREPARED_TEXT });
+    const query = unsafe(text, params, { ...queryOptions, prepare: text.length <= MAX_PREPARED_TEXT });
+    if (!isSingleStatement) return query;
+    // Queued now (postgres.js sends a query on its first await otherwise), COMMIT right behind it:
+    // both go out with BEGIN and the prelude in the same write.
+    // The connection goes back to the pool once BEGIN is answered (postgres.js refuses a BEGIN
+    // answered on a connection that is no longer reserved), not as soon as COMMIT is written.
+    query.execute();
+    committedEarly = endTransaction(connection, unsafe, 'commit', Promise.allSettled([began]));
+    committedEarly.catch(() => {});
+    return query;
   }) as typeof unsafe;
 
   let savepoints = 0;
@@ -228,11 +249,15 @@ export async function runPipelinedTransaction<T>(
     result = await Promise.race([work(tx), closed]);
   } catch (error) {
     if (lostWith || isConnectionLost(error)) throw error;
-    await end('rollback').catch(() => {});
+    // Already ended: a failed statement made Postgres answer that COMMIT with ROLLBACK.
+    await (committedEarly ?? end('rollback')).catch(() => {});
     // A failed prelude statement is the cause of whatever `work` then saw (25P02).
     throw (await setupFailure()) ?? error;
+  } finally {
+    // Sent early, the COMMIT handed the connection back before the answers came: stop watching it.
+    if (committedEarly && pooled?.onclose === onclose) pooled.onclose = null;
   }
-  const committing = end('commit');
+  const committing = committedEarly ?? end('commit');
   const failedSetup = await setupFailure();
   if (failedSetup) {
     await committing.catch(() => {});
@@ -280,6 +305,8 @@ async function endTransaction(
   connection: postgres.ReservedSql,
   unsafe: postgres.ReservedSql['unsafe'],
   statement: 'commit' | 'rollback',
+  /** Hand the connection back once this settles, if later than the write. */
+  heldUntil?: Promise<unknown>,
 ) {
   let isReleased = false;
   const release = () => {
@@ -288,7 +315,8 @@ async function endTransaction(
     connection.release();
   };
   const onexecute = () => {
-    queueMicrotask(release); // not from inside postgres.js's execute()
+    if (heldUntil) void heldUntil.then(release);
+    else queueMicrotask(release); // not from inside postgres.js's execute()
     return true;
   };
   try {

@@ -18,6 +18,11 @@ export interface OrgScopeOptions {
    */
   readOnly?: boolean | undefined;
   /**
+   * The work sends exactly one statement: on a real server COMMIT leaves in the same write as it
+   * (see PipelinedTransactionOptions.singleStatement), and a second statement fails unsent.
+   */
+  singleStatement?: boolean | undefined;
+  /**
    * A query evaluated in the statement that sets the scope, before the role switch takes effect,
    * that raises division by zero (22012) when the scope must not run: see `orgAccessUnchanged`.
    * Sent with BEGIN in the same round trip as the work's first statements; when it raises,
@@ -65,6 +70,7 @@ export async function withOrgScope<T>(
   // ahead of the first query of `work`.
   const pipelined = await runPipelinedTransaction(db, [openingStatement(orgId, precondition)], work, {
     readOnly: options.readOnly,
+    singleStatement: options.singleStatement,
   }).catch(refusedOr);
   if (pipelined !== NOT_PIPELINED) return pipelined;
   // PGlite, or a transaction already open (a savepoint then).

@@ -107,7 +107,10 @@ export function withOrgMember(deps: HubDeps, options: OrgMemberOptions = {}) {
     };
     c.set('membership', membership);
     c.set('orgScope', (work, scopeOptions) =>
-      withOrgScope(deps.db, validOrgId, work, { readOnly: scopeOptions?.readOnly }),
+      withOrgScope(deps.db, validOrgId, work, {
+        readOnly: scopeOptions?.readOnly,
+        singleStatement: scopeOptions?.singleStatement,
+      }),
     );
     if (version !== undefined) remember(cacheKey, { version, actor, membership });
     await next();
@@ -126,7 +129,11 @@ export function withOrgMember(deps: HubDeps, options: OrgMemberOptions = {}) {
     c.set('actor', cached.actor);
     c.set('membership', cached.membership);
     c.set('orgScope', (work, scopeOptions) =>
-      withOrgScope(deps.db, key.orgId, work, { precondition, readOnly: scopeOptions?.readOnly }).then(
+      withOrgScope(deps.db, key.orgId, work, {
+        precondition,
+        readOnly: scopeOptions?.readOnly,
+        singleStatement: scopeOptions?.singleStatement,
+      }).then(
         (result) => {
           isConfirmed = true;
           return result;

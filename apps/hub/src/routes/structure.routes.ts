@@ -155,7 +155,8 @@ export function structureRoutes(deps: HubDeps) {
       const items = await c.var.orgScope(
         (tx) =>
           structure.listOrgSitesJson(tx, c.req.valid('param').orgId, c.var.membership.organization.timeZone),
-        READ,
+        // One statement: COMMIT leaves with it.
+        { ...READ, singleStatement: true },
       );
       // Postgres wrote the items as JSON: they go out as text rather than parsed and stringified again.
       return c.body(`{"items":${items}}`, 200, {

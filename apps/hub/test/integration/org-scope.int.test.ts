@@ -158,6 +158,36 @@ describe('withOrgScope options', () => {
     expect(names).toEqual([{ name: 'A1' }]);
   });
 
+  it('singleStatement: the one statement runs in the scope; on a real server a second one is refused unsent', async () => {
+    const inside = rows<{ role: string; org: string; names: string }>(
+      await withOrgScope(
+        db,
+        orgA,
+        (tx) =>
+          tx.execute(
+            sql`select current_user as role, current_setting('app.org_id', true) as org, (select string_agg(name, ',') from sites) as names`,
+          ),
+        { readOnly: true, singleStatement: true },
+      ),
+    );
+    expect(inside).toEqual([{ role: APP_ROLE, org: orgA, names: 'A1' }]);
+    if (testDb.connection.kind !== 'postgres') return; // PGlite runs the plain drizzle transaction
+    await expect(
+      withOrgScope(
+        db,
+        orgA,
+        async (tx) => {
+          await tx.select({ name: schema.sites.name }).from(schema.sites);
+          await tx.insert(schema.sites).values({ orgId: orgA, name: 'A-second' });
+        },
+        { singleStatement: true },
+      ),
+    ).rejects.toSatisfy((error: Error) =>
+      /second statement/.test(String((error.cause as Error | undefined)?.message)),
+    );
+    expect(await siteNames(orgA)).toEqual(['A1']);
+  });
+
   it('a precondition that raises refuses the scope: none of the work runs, whatever it sent', async () => {
     const [user] = await db
       .insert(schema.users)
