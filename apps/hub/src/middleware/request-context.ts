@@ -19,6 +19,9 @@ function socketAddress(c: Parameters<typeof getConnInfo>[0]): string | null {
  */
 export function withRequestContext(deps: HubDeps) {
   const trusted = new Set(deps.config.trustedProxies);
+  // The access line holds only the fields below, none of them a secret: written without the redaction
+  // pass (about half the cost of the line), with the request id as one of its fields.
+  const accessLog = deps.log.child({}, { redact: [] });
   return createMiddleware<HubEnv>(async function withRequestContext(c, next) {
     const started = performance.now();
     const log = deps.log.child({ requestId: c.get('requestId') });
@@ -27,8 +30,9 @@ export function withRequestContext(deps: HubDeps) {
     c.set('log', log);
     c.set('clientIp', peer && trusted.has(peer) && forwarded ? forwarded : peer);
     await next();
-    log.info(
+    accessLog.info(
       {
+        requestId: c.get('requestId'),
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,

@@ -152,9 +152,10 @@ export function structureRoutes(deps: HubDeps) {
       },
     }),
     async (c) => {
-      const items = await c.var.orgScope(
-        (tx) =>
-          structure.listOrgSitesJson(tx, c.req.valid('param').orgId, c.var.membership.organization.timeZone),
+      // c.get, not c.var: Hono builds a new object of all the variables on every read of c.var.
+      const zone = c.get('membership').organization.timeZone;
+      const items = await c.get('orgScope')(
+        (tx) => structure.listOrgSitesJson(tx, c.req.valid('param').orgId, zone),
         // One statement: COMMIT leaves with it.
         { ...READ, singleStatement: true },
       );
