@@ -5,8 +5,10 @@ import {
   ZHeartbeat,
   ZKioskSettings,
   ZPunchEvent,
+  ZPunchType,
   parseEventBatch,
   parseRosterDelta,
+  readPunchEventFast,
   type TPunchEvent,
 } from './sync';
 
@@ -56,6 +58,102 @@ describe('ZPunchEvent', () => {
 
   it('refuses scores with more than 4 decimals, so hashes survive storage round trips', () => {
     expect(ZPunchEvent.safeParse(punch({ score: 0.81234 })).success).toBe(false);
+  });
+});
+
+describe('readPunchEventFast', () => {
+  const UUID = '019a0000-0000-7000-8000-0000000000aa';
+  const WRONG: unknown[] = [
+    undefined,
+    null,
+    true,
+    '',
+    0,
+    -0,
+    1,
+    0.5,
+    1.5,
+    -1,
+    2 ** 53,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    0.81234,
+    1.0001,
+    0.9999,
+    'x',
+    'A'.repeat(64),
+    'a'.repeat(63),
+    'g'.repeat(64),
+    'ABCDEF'.repeat(10) + 'ABCD',
+    UUID,
+    UUID.toUpperCase(),
+    '019a0000-0000-0000-8000-0000000000aa',
+    '019a0000-0000-7000-c000-0000000000aa',
+    '00000000-0000-0000-0000-000000000000',
+    'ffffffff-ffff-ffff-ffff-ffffffffffff',
+    `${UUID} `,
+    '2026-11-22T08:59:00.000Z',
+    '2026-11-22T08:59:00Z',
+    '2026-11-22T08:59:00.000+01:00',
+    '2026-11-22T08:59:00.000',
+    '2026-02-29T00:00:00.000Z',
+    '2024-02-29T00:00:00.000Z',
+    '2026-13-01T00:00:00.000Z',
+    '2026-11-22T24:00:00.000Z',
+    'clock_in',
+    'clock_out',
+    'break_start',
+    'break_end',
+    'face',
+    'pin',
+    'admin',
+    'Face',
+    'arcface-r100@1',
+    'a:b.c_d@e-1',
+    'has space',
+    'm'.repeat(64),
+    'm'.repeat(65),
+    [],
+    {},
+    [1],
+  ];
+
+  /** Every candidate must get the same verdict and, when valid, the same object (keys in order). */
+  function expectSameAsZod(candidate: unknown) {
+    const fast = readPunchEventFast(candidate);
+    const slow = ZPunchEvent.safeParse(candidate);
+    expect({ candidate, accepted: fast !== undefined }).toEqual({ candidate, accepted: slow.success });
+    if (fast && slow.success) {
+      expect(fast).toStrictEqual(slow.data);
+      expect(Object.keys(fast)).toEqual(Object.keys(slow.data));
+      expect(fast).not.toBe(candidate);
+    }
+  }
+
+  it('agrees with ZPunchEvent on valid punches of every type and method', () => {
+    for (const type of ZPunchType.options) {
+      expectSameAsZod(punch({ type }));
+      expectSameAsZod(punch({ type, method: 'pin', score: null, liveness: null, modelId: null }));
+      expectSameAsZod(punch({ type, method: 'admin', score: 0, liveness: 1, modelId: null }));
+    }
+    expectSameAsZod(JSON.parse(JSON.stringify(punch({ seq: Number.MAX_SAFE_INTEGER, monotonicMs: 0 }))));
+  });
+
+  it('agrees with ZPunchEvent when any field is replaced, removed, or a key is added', () => {
+    const base = punch();
+    for (const key of Object.keys(base)) {
+      for (const value of WRONG) {
+        expectSameAsZod({ ...base, [key]: value });
+        expectSameAsZod({ ...base, method: 'pin', [key]: value });
+      }
+      const { [key as keyof TPunchEvent]: _removed, ...rest } = base;
+      expectSameAsZod(rest);
+      expectSameAsZod({ ...rest, photo: 'AAAA' });
+    }
+    expectSameAsZod({ ...base, photo: 'AAAA' });
+    expectSameAsZod({ ...base, photo: undefined });
+    expectSameAsZod(Object.assign(Object.create(null), base));
+    for (const value of WRONG) expectSameAsZod(value);
   });
 });
 

@@ -60,14 +60,27 @@ describe('encodePunchEvent', () => {
       score: fc.option(fc.integer({ min: 0, max: 10_000 }).map((value) => value / 10_000)),
       liveness: fc.option(fc.integer({ min: 0, max: 10_000 }).map((value) => value / 10_000)),
       modelId: fc.option(fc.string({ minLength: 1, maxLength: 64 })),
-      runId: fc.string(),
-      monotonicMs: fc.nat(),
+      runId: fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme-ascii' })),
+      monotonicMs: fc.oneof(fc.nat(), fc.double({ noNaN: true, noDefaultInfinity: true })),
     }),
     fc.boolean(),
   ])('writes the known fields as canonicalize would, with or without hash', (fields, keepHash) => {
     const event = { ...buildChain(1)[0]!, ...fields };
     const input = keepHash ? event : withoutHash(event);
     expect(encodePunchEvent(input as TPunchEvent)).toBe(canonicalize(withoutHash(event)));
+  });
+
+  it('escapes what JSON escapes in strings and writes numbers as JSON does', () => {
+    const event = buildChain(1)[0]!;
+    for (const runId of ['"', '\\', 'a\nb', '\u0000', '\u001f', '\u007f', '\ud800', 'x\udc00', '😀', 'é']) {
+      expect(encodePunchEvent({ ...event, runId })).toBe(canonicalize(withoutHash({ ...event, runId })));
+    }
+    for (const monotonicMs of [-0, 0.1, 1e21, 5e-7, Number.MAX_VALUE, Number.MIN_VALUE]) {
+      expect(encodePunchEvent({ ...event, monotonicMs })).toBe(
+        canonicalize(withoutHash({ ...event, monotonicMs })),
+      );
+    }
+    expect(() => encodePunchEvent({ ...event, monotonicMs: Number.NaN })).toThrow(TypeError);
   });
 
   it('falls back to canonicalize for any other shape: an extra field is hashed, a missing one left out', () => {
