@@ -55,7 +55,7 @@ const { values: args } = parseArgs({
     'latency-child': { type: 'string' },
     'skip-latency': { type: 'boolean', default: false },
     'skip-matcher': { type: 'boolean', default: false },
-    /** `--only matcher`: just the matcher section, printed as JSON (no data folder needed). */
+    /** `--only matcher` / `--only latency`: just that section, printed as JSON (no data folder needed). */
     only: { type: 'string' },
   },
   allowPositionals: true,
@@ -760,6 +760,29 @@ async function main(): Promise<void> {
     const matcher = await matcherBench();
     const load = { load_average_before: before, load_average_end: loadavg().map((l) => round(l, 2)) };
     const out = `${JSON.stringify({ generated_at: new Date().toISOString(), machine: { ...machineInfo(), ...load }, matcher }, null, 2)}\n`;
+    if (args.out) writeFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), args.out), out);
+    process.stdout.write(out);
+    return;
+  }
+  if (args.only === 'latency') {
+    // Just the timing part (no data folder): for a re-run on a quiet machine.
+    const before = loadavg().map((l) => round(l, 2));
+    const runs = Number(args['latency-runs']);
+    const latency: Record<string, unknown> = {};
+    for (const [id, figures] of latencyAll(3, Math.max(1, Math.ceil(runs / 3)))) latency[id] = figures;
+    const p50 = (id: CandidateId) =>
+      (latency[id] as { latency_ms: Record<string, number> }).latency_ms.end_to_end_p50!;
+    const load = { load_average_before: before, load_average_end: loadavg().map((l) => round(l, 2)) };
+    const out = `${JSON.stringify(
+      {
+        generated_at: new Date().toISOString(),
+        machine: { ...machineInfo(), ...load },
+        latency,
+        speedup_vs_human_default: round(p50('human+faceres') / p50(CHOSEN), 2),
+      },
+      null,
+      2,
+    )}\n`;
     if (args.out) writeFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), args.out), out);
     process.stdout.write(out);
     return;
