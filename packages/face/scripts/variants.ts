@@ -7,6 +7,8 @@
  *                                         crop and its mirror → .cache/variants/raw.f32
  *   tsx scripts/variants.ts score DIR     pair accuracy, TAR at FAR 1e-3 / 1e-4 over all pairs,
  *                                         rank-1 and FNIR at FPIR 1 % per variant and flip fusion
+ *   tsx scripts/variants.ts procrustes DIR   51 inner points fitted to their mean shape
+ *                                         → .cache/variants/procrustes.f32; `score-procrustes DIR` scores it
  *
  * No thresholds or choices come from the labels: each variant is a general alignment convention.
  */
@@ -324,5 +326,100 @@ function metrics(
   };
 }
 
+/**
+ * Similarity fit over the 51 inner points (brows, nose, eyes, mouth; the jaw contour slides with
+ * yaw) onto their mean shape in the 112 px frame, the mean taken over all photos after the
+ * 5-point alignment (one generalised-Procrustes step; no labels used).
+ */
+async function procrustes() {
+  const photos = listPhotos(dataDir);
+  const det = await session('fr_detect.onnx');
+  const lm = await session('fr_landmark.onnx');
+  const feat = await session('fr_feature.onnx');
+  const pts68: (Point[] | undefined)[] = [];
+  for (const photo of photos) {
+    const img = await decodeImage(readFileSync(join(dataDir, photo.path)));
+    const boxes = await detectBoxes(det, img);
+    if (boxes.length === 0) {
+      pts68.push(undefined);
+      continue;
+    }
+    const d = (b: (typeof boxes)[number]) =>
+      Math.hypot(b.box.x + b.box.width / 2 - img.width / 2, b.box.y + b.box.height / 2 - img.height / 2);
+    const box = [...boxes].sort((a, b) => d(a) - d(b))[0]!.box;
+    const side = box.height;
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    const crop = warpAffine(img, squareCrop(cx, cy, side, 64), 64, 64);
+    const grey = toGrey(crop);
+    for (let i = 0; i < grey.length; i++) grey[i] = grey[i]! / 256;
+    const raw = (await lm.run({ input: new ort.Tensor('float32', grey, [1, 1, 64, 64]) })).output!
+      .data as Float32Array;
+    const pts: Point[] = [];
+    for (let i = 0; i < 68; i++)
+      pts.push([cx - side / 2 + raw[i * 2]! * side, cy - side / 2 + raw[i * 2 + 1]! * side]);
+    pts68.push(pts);
+  }
+  const five = (r: Point[]): Point[] => [
+    mean(r[37]!, r[38]!, r[40]!, r[41]!),
+    mean(r[43]!, r[44]!, r[46]!, r[47]!),
+    r[30]!,
+    mean(r[48]!, r[60]!),
+    mean(r[54]!, r[64]!),
+  ];
+  const inner = (r: Point[]) => r.slice(17);
+  const acc = Array.from({ length: 51 }, () => [0, 0]);
+  let count = 0;
+  for (const pts of pts68) {
+    if (!pts) continue;
+    const m = estimateSimilarity(five(pts), ARCFACE_TEMPLATE_112);
+    inner(pts).forEach((p, i) => {
+      acc[i]![0]! += m[0] * p[0] + m[1] * p[1] + m[2];
+      acc[i]![1]! += m[3] * p[0] + m[4] * p[1] + m[5];
+    });
+    count++;
+  }
+  const meanShape: Point[] = acc.map(([x, y]) => [x! / count, y! / count]);
+  const out = new Float32Array(photos.length * 2 * DIM);
+  for (const [k, photo] of photos.entries()) {
+    const pts = pts68[k];
+    if (!pts) continue;
+    const img = await decodeImage(readFileSync(join(dataDir, photo.path)));
+    const crop = warpAffine(img, invertAffine(estimateSimilarity(inner(pts), meanShape)), 112, 112);
+    for (const [j, mirror] of [false, true].entries()) {
+      const x = toNchw(crop, 112, 112, 127, 128, mirror, 'bgr');
+      out.set(
+        (await feat.run({ input: new ort.Tensor('float32', x, [1, 3, 112, 112]) })).output!
+          .data as Float32Array,
+        (k * 2 + j) * DIM,
+      );
+    }
+    if ((k + 1) % 500 === 0) console.error(`${k + 1}/${photos.length}`);
+  }
+  writeFileSync(join(cacheDir, 'procrustes.f32'), Buffer.from(out.buffer));
+}
+
+function scoreProcrustes() {
+  const photos = listPhotos(dataDir);
+  const raw = new Float32Array(readFileSync(join(cacheDir, 'procrustes.f32')).buffer.slice(0));
+  const pairs = readFileSync(join(dataDir, 'pairs.tsv'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t'))
+    .map(([kind, a, b]) => ({ a: a!, b: b!, same: kind === 'same' }));
+  const index = new Map(photos.map((p, i) => [p.path, i]));
+  const emb = photos.map((_, k) => {
+    const x = raw.slice(k * 2 * DIM, k * 2 * DIM + DIM);
+    const y = raw.subarray(k * 2 * DIM + DIM, (k + 1) * 2 * DIM);
+    for (let i = 0; i < DIM; i++) x[i]! += y[i]!;
+    return norm(x);
+  });
+  console.log(
+    JSON.stringify({ variant: 'procrustes51', fusion: 'sum-of-raw', ...metrics(photos, emb, pairs, index) }),
+  );
+}
+
 if (mode === 'extract') await extract();
+else if (mode === 'procrustes') await procrustes();
+else if (mode === 'score-procrustes') scoreProcrustes();
 else if (mode === 'score') score();
