@@ -258,23 +258,26 @@ describe('sync with the real hub', () => {
       for (let round = 0; round < AGENT_KILLS; round += 1) {
         const before = await lastSeqOnHub(deviceId);
         expect(before).toBeLessThan(CRASH_PUNCHES); // still draining: the kill lands during a sync
+        // The kill point is a random amount of progress within this round's share of what is left
+        // (the final run gets a share too), not a random delay: how far a delay gets depends on how
+        // fast the machine is, and a fast drain would finish before the last kill.
+        const share = Math.floor((CRASH_PUNCHES - before) / (AGENT_KILLS - round + 1));
+        const killAt = before + randomInt(1, Math.max(2, share));
+        // Progress is polled every 5 ms: a kill lands within a batch or two of its point.
+        const seqReaches = (seq: number, what: string) =>
+          waitFor(async () => (await lastSeqOnHub(deviceId)) >= seq, 120_000, what, 5);
         const agent = startAgent('crash', env);
-        await waitFor(async () => (await lastSeqOnHub(deviceId)) > before, 120_000, 'the agent to push');
         if (hubKillAt.has(round)) {
           // The hub dies mid-drain (kill -9), comes back on the same port; the agent keeps running.
-          await new Promise((resolveWait) => setTimeout(resolveWait, randomInt(0, 300)));
+          await seqReaches(before + randomInt(1, Math.max(2, killAt - before)), 'the agent to push');
           await hub.stop('SIGKILL');
           hubKills += 1;
           await new Promise((resolveWait) => setTimeout(resolveWait, 1000));
           await hub.start();
           const afterHubKill = await lastSeqOnHub(deviceId);
-          await waitFor(
-            async () => (await lastSeqOnHub(deviceId)) > afterHubKill,
-            120_000,
-            'the agent to resume after the hub came back',
-          );
+          await seqReaches(afterHubKill + 1, 'the agent to resume after the hub came back');
         }
-        await new Promise((resolveWait) => setTimeout(resolveWait, randomInt(0, 300)));
+        await seqReaches(killAt, `seq ${killAt} on the hub`);
         await agent.stop('SIGKILL');
         agentKills += 1;
         progress.push(await lastSeqOnHub(deviceId));

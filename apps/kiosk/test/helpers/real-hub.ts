@@ -375,10 +375,11 @@ export async function waitFor(
   condition: () => boolean | Promise<boolean>,
   timeoutMs: number,
   what = 'a condition',
+  pollMs = 100,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    await new Promise((resolveWait) => setTimeout(resolveWait, pollMs));
   }
 }
