@@ -13,7 +13,7 @@
  *       people with 6+ photos). Writes emb-VARIANT.f32: per photo the raw and the mirrored crop's
  *       512-d outputs (zeros when no face or skipped).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
@@ -29,6 +29,7 @@ import {
 import { decodeImage } from '../src/image';
 import { detectBoxes } from '../src/onnx-models';
 import type { Box, Point, RgbImage } from '../src/types';
+import { listPhotos, researchSession } from './research-common';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = resolve(here, '..');
@@ -39,26 +40,7 @@ mkdirSync(cacheDir, { recursive: true });
 const [mode, dataArg, variant] = process.argv.slice(2);
 const dataDir = resolve(dataArg!);
 
-function listPhotos(dir: string) {
-  const out: { path: string; identity: string }[] = [];
-  for (const identity of readdirSync(dir).sort()) {
-    const folder = join(dir, identity);
-    if (!statSync(folder).isDirectory()) continue;
-    for (const f of readdirSync(folder)
-      .filter((f) => /\.jpe?g$/i.test(f))
-      .sort())
-      out.push({ path: `${identity}/${f}`, identity });
-  }
-  return out;
-}
-
-const session = (file: string) =>
-  ort.InferenceSession.create(join(modelsDir, file), {
-    logSeverityLevel: 3,
-    graphOptimizationLevel: 'basic',
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-  });
+const session = (file: string) => researchSession(modelsDir, file);
 
 const FLIP68 = [
   16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 27, 28,

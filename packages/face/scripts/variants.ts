@@ -12,7 +12,7 @@
  *
  * No thresholds or choices come from the labels: each variant is a general alignment convention.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
@@ -20,8 +20,6 @@ import {
   ARCFACE_TEMPLATE_112,
   estimateSimilarity,
   invertAffine,
-  squareCrop,
-  toGrey,
   toNchw,
   warpAffine,
   type Affine,
@@ -29,6 +27,7 @@ import {
 import { decodeImage } from '../src/image';
 import { detectBoxes } from '../src/onnx-models';
 import type { Point, RgbImage } from '../src/types';
+import { landmarks68, listPhotos, researchSession } from './research-common';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = resolve(here, '..');
@@ -39,26 +38,7 @@ const [mode, dataArg] = process.argv.slice(2);
 const dataDir = resolve(dataArg!);
 const DIM = 512;
 
-function listPhotos(dir: string) {
-  const out: { path: string; identity: string }[] = [];
-  for (const identity of readdirSync(dir).sort()) {
-    const folder = join(dir, identity);
-    if (!statSync(folder).isDirectory()) continue;
-    for (const f of readdirSync(folder)
-      .filter((f) => /\.(jpe?g|png|webp|avif|heic|tiff?)$/i.test(f))
-      .sort())
-      out.push({ path: `${identity}/${f}`, identity });
-  }
-  return out;
-}
-
-const session = (file: string) =>
-  ort.InferenceSession.create(join(modelsDir, file), {
-    logSeverityLevel: 3,
-    graphOptimizationLevel: 'basic',
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-  });
+const session = (file: string) => researchSession(modelsDir, file);
 
 const mean = (...ps: Point[]): Point => [
   ps.reduce((s, p) => s + p[0], 0) / ps.length,
@@ -110,17 +90,7 @@ async function extract() {
         input: new ort.Tensor('float32', toNchw(crop, 112, 112, 127, 128, mirror, 'bgr'), [1, 3, 112, 112]),
       })
     ).output!.data as Float32Array;
-  const lm68 = async (img: RgbImage, cx: number, cy: number, side: number) => {
-    const crop = warpAffine(img, squareCrop(cx, cy, side, 64), 64, 64);
-    const grey = toGrey(crop);
-    for (let i = 0; i < grey.length; i++) grey[i] = grey[i]! / 256;
-    const raw = (await lm.run({ input: new ort.Tensor('float32', grey, [1, 1, 64, 64]) })).output!
-      .data as Float32Array;
-    const pts: Point[] = [];
-    for (let i = 0; i < 68; i++)
-      pts.push([cx - side / 2 + raw[i * 2]! * side, cy - side / 2 + raw[i * 2 + 1]! * side]);
-    return pts;
-  };
+  const lm68 = (img: RgbImage, cx: number, cy: number, side: number) => landmarks68(lm, img, cx, cy, side);
   const t0 = performance.now();
   for (const [k, photo] of photos.entries()) {
     const img = await decodeImage(readFileSync(join(dataDir, photo.path)));
@@ -350,15 +320,7 @@ async function procrustes() {
     const side = box.height;
     const cx = box.x + box.width / 2;
     const cy = box.y + box.height / 2;
-    const crop = warpAffine(img, squareCrop(cx, cy, side, 64), 64, 64);
-    const grey = toGrey(crop);
-    for (let i = 0; i < grey.length; i++) grey[i] = grey[i]! / 256;
-    const raw = (await lm.run({ input: new ort.Tensor('float32', grey, [1, 1, 64, 64]) })).output!
-      .data as Float32Array;
-    const pts: Point[] = [];
-    for (let i = 0; i < 68; i++)
-      pts.push([cx - side / 2 + raw[i * 2]! * side, cy - side / 2 + raw[i * 2 + 1]! * side]);
-    pts68.push(pts);
+    pts68.push(await landmarks68(lm, img, cx, cy, side));
   }
   const five = (r: Point[]): Point[] => [
     mean(r[37]!, r[38]!, r[40]!, r[41]!),
